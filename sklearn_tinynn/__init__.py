@@ -1,0 +1,8 @@
+"""sklearn-tinynn: a two-layer neural network from scratch in NumPy, as a
+first-class scikit-learn classifier."""
+
+from ._classifier import TwoLayerNNClassifier
+
+__version__ = "0.1.0"
+
+__all__ = ["TwoLayerNNClassifier", "__version__"]

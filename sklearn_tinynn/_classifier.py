@@ -1,0 +1,915 @@
+"""TwoLayerNNClassifier: the scikit-learn estimator around the two-layer network.
+
+This module holds the glue: parameters and their validation, labels and class
+weights, the training loop and its stopping rules. The math lives in
+``_network.py`` and the parameter updates in ``_optimizers.py``.
+"""
+
+import copy
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.optimize
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from . import _network
+from ._optimizers import SGD, Adam, GradientDescent
+
+_STOCHASTIC_SOLVERS = ("sgd", "adam", "gd")
+
+
+def _balanced_weights(y, classes, sample_weight):
+    """'balanced' class weights: S / (n_classes * S_c) for each class c.
+
+    S is the total sample weight and S_c that of class c (the counts, when
+    unweighted), over the classes present in y; so a sample weight of k is
+    still the same as k copies of the sample. Absent classes get weight 1.
+    """
+    idx = np.searchsorted(classes, y)
+    totals = np.bincount(idx, weights=sample_weight, minlength=len(classes))
+    present = totals > 0
+    weights = np.ones(len(classes))
+    weights[present] = totals.sum() / (present.sum() * totals[present])
+    return weights
+
+
+class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
+    """A two-layer neural network classifier written from scratch in NumPy.
+
+    One hidden layer of ``hidden_layer_size`` units, then a softmax output
+    (multiclass), one logistic unit (binary) or one logistic unit per label
+    (multilabel), trained by backpropagation to minimize the cross-entropy plus
+    an L2 penalty. Parameters have the names and meanings of
+    :class:`sklearn.neural_network.MLPClassifier` wherever it has one, so that
+    switching is a one-line change.
+
+    Parameters
+    ----------
+    hidden_layer_size : int, default=100
+        Number of units in the hidden layer.
+    activation : {'relu', 'tanh', 'logistic', 'identity'}, default='relu'
+        Activation of the hidden layer.
+    solver : {'adam', 'sgd', 'gd', 'lbfgs'}, default='adam'
+        'adam' and 'sgd' (with momentum) train on minibatches; 'gd' is
+        full-batch gradient descent with the plain update
+        ``W <- W - learning_rate * dW``; 'lbfgs' lets
+        :func:`scipy.optimize.minimize` (L-BFGS-B) drive the loss and gradient.
+    alpha : float, default=1e-4
+        Strength of the L2 penalty ``(alpha / 2) |W|^2`` on the weights.
+    batch_size : int or 'auto', default='auto'
+        Minibatch size for 'adam' and 'sgd'; 'auto' means
+        ``min(200, n_samples)``. Ignored by 'gd' and 'lbfgs'.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Schedule for 'sgd' and 'gd': constant; ``learning_rate_init / t **
+        power_t`` with ``t`` the samples seen; or divided by 5 each time the
+        loss (or validation score) stops improving, until it is below 1e-6.
+    learning_rate_init : float, default=1e-3
+        Initial step size of 'adam', 'sgd' and 'gd'.
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+    max_iter : int, default=200
+        Maximum number of epochs ('adam', 'sgd'), of full-batch steps ('gd') or
+        of L-BFGS iterations.
+    shuffle : bool, default=True
+        Whether to shuffle the samples before each epoch ('adam', 'sgd').
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialization, the shuffling and the validation split.
+    tol : float, default=1e-4
+        Training stops when the loss (or, with ``early_stopping``, the
+        validation score) has not improved by at least ``tol`` for
+        ``n_iter_no_change`` consecutive epochs.
+    verbose : bool, default=False
+        Print the loss after each epoch.
+    warm_start : bool, default=False
+        Continue from the previous weights and optimizer state on the next
+        ``fit``.
+    momentum : float, default=0.9
+        Momentum of 'sgd', in [0, 1].
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum with 'sgd' when ``momentum > 0``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified) and
+        stop when its accuracy stops improving; the weights of the best epoch
+        are kept. Only for 'adam', 'sgd' and 'gd'.
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out for early stopping.
+    beta_1 : float, default=0.9
+        Decay rate of Adam's first-moment estimate, in [0, 1).
+    beta_2 : float, default=0.999
+        Decay rate of Adam's second-moment estimate, in [0, 1).
+    epsilon : float, default=1e-8
+        Adam's numerical-stability constant.
+    n_iter_no_change : int, default=10
+        Number of epochs without improvement before stopping.
+    max_fun : int, default=15000
+        Maximum number of loss evaluations for 'lbfgs'.
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, ``{label: weight}``; 'balanced' uses
+        ``n_samples / (n_classes * np.bincount(y))``. They multiply
+        ``sample_weight``. Not supported for multilabel targets.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (for multilabel targets, the label indices).
+    coefs_ : list of two ndarrays
+        Weights ``[W1, W2]`` of shapes ``(n_features, hidden_layer_size)`` and
+        ``(hidden_layer_size, n_outputs)``.
+    intercepts_ : list of two ndarrays
+        Biases ``[b1, b2]`` of shapes ``(hidden_layer_size,)`` and
+        ``(n_outputs,)``.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X had string column names.
+    n_iter_ : int
+        Number of epochs (or L-BFGS iterations) run.
+    t_ : int
+        Number of training samples seen by the optimizer.
+    loss_ : float
+        Training loss (cross-entropy plus penalty) after the last epoch.
+    best_loss_ : float or None
+        Lowest training loss reached; None with ``early_stopping``.
+    loss_curve_ : list of float
+        Training loss after each epoch (or L-BFGS iteration).
+    validation_scores_ : list of float or None
+        Accuracy on the held-out set after each epoch, with ``early_stopping``.
+    validation_loss_curve_ : list of float or None
+        Cross-entropy (without the penalty) on the held-out set after each
+        epoch, with ``early_stopping``.
+    best_validation_score_ : float or None
+        Best of ``validation_scores_``.
+    out_activation_ : str
+        'softmax' for multiclass, 'logistic' for binary and multilabel targets.
+    n_layers_ : int
+        Number of layers, inputs and output included: 3.
+    n_outputs_ : int
+        Number of output units.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : scikit-learn's multi-layer network.
+
+    Notes
+    -----
+    Sample and class weights ``s_i`` normalize the loss as
+    ``L = (sum_i s_i l_i + (alpha / 2) |W|^2) / sum_i s_i`` over each minibatch,
+    for every solver, so that an integer weight is exactly equivalent to
+    repeating a sample. A minibatch whose weights are all zero is skipped.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn_tinynn import TwoLayerNNClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X_train, X_test, y_train, y_test = train_test_split(
+    ...     X / 16, y, random_state=0)
+    >>> clf = TwoLayerNNClassifier(random_state=0).fit(X_train, y_train)
+    >>> clf.predict(X_test[:5])
+    array([2, 8, 2, 6, 6])
+    >>> round(clf.score(X_test, y_test), 2)
+    0.97
+    """
+
+    _parameter_constraints = {
+        "hidden_layer_size": [Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "solver": [StrOptions({"adam", "sgd", "gd", "lbfgs"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_size=100,
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=1e-3,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        class_weight=None,
+    ):
+        self.hidden_layer_size = hidden_layer_size
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.class_weight = class_weight
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    # ------------------------------------------------------------------ fit
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to data X and targets y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 stays float32, anything else becomes float64.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a binary indicator matrix for multilabel targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample (see Notes of the class).
+
+        Returns
+        -------
+        self : TwoLayerNNClassifier
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> from sklearn_tinynn import TwoLayerNNClassifier
+        >>> X, y = [[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 0]
+        >>> clf = TwoLayerNNClassifier(8, "tanh", solver="lbfgs", random_state=1)
+        >>> clf.fit(X, y).predict(X)
+        array([0, 1, 1, 0])
+        """
+        return self._transaction(self._fit, X, y, sample_weight, incremental=False)
+
+    def _partial_fit_available(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                f"partial_fit is only available for the solvers {_STOCHASTIC_SOLVERS}"
+                f", not for solver={self.solver!r}."
+            )
+        return True
+
+    @available_if(_partial_fit_available)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch of the solver over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Target labels.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes that can appear in y; required on the first call
+            (for multilabel targets it may be omitted).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample.
+
+        Returns
+        -------
+        self : TwoLayerNNClassifier
+            The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_tinynn import TwoLayerNNClassifier
+        >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+        >>> clf = TwoLayerNNClassifier(random_state=0, learning_rate_init=0.1)
+        >>> for _ in range(50):
+        ...     clf = clf.partial_fit(X, [0, 0, 1, 1], classes=[0, 1])
+        >>> clf.predict([[0.2], [2.8]])
+        array([0, 1])
+        """
+        return self._transaction(
+            self._fit, X, y, sample_weight, incremental=True, classes=classes
+        )
+
+    def _transaction(self, method, *args, **kwargs):
+        """Run ``method``; if it raises, restore the fitted state it started from.
+
+        A failed validation or a diverging fit leaves a fitted model exactly as
+        it was, and an unfitted one unfitted.
+        """
+        saved = copy.deepcopy(self.__dict__)
+        try:
+            return method(*args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
+        first_call = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
+        X, Y, sample_weight = self._validate_training_data(
+            X, y, sample_weight, first_call, incremental, classes
+        )
+        self._random_state = check_random_state(self.random_state)
+        if first_call:
+            self._initialize(X.shape[1], Y.shape[1], X.dtype, incremental)
+        else:
+            self._check_warm_start_shapes()
+        if self.solver == "lbfgs":
+            self._fit_lbfgs(X, Y, sample_weight)
+        else:
+            self._fit_iterative(X, Y, sample_weight, incremental)
+        return self
+
+    # ----------------------------------------------------- input and labels
+
+    def _validate_training_data(
+        self, X, y, sample_weight, first_call, incremental, classes
+    ):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            reset=first_call,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if first_call:
+            self._set_classes(y, classes, incremental)
+        Y = self._encode(y, X.dtype)
+        weights = self._sample_weights(X, y, sample_weight, first_call, incremental)
+        return X, Y, weights
+
+    def _set_classes(self, y, classes, incremental):
+        self._multilabel = type_of_target(y).startswith("multilabel")
+        if incremental and not self._multilabel:
+            _check_partial_fit_first_call(self, classes)
+            self.classes_ = unique_labels(classes)
+        elif self._multilabel:
+            self.classes_ = np.arange(y.shape[1])
+        else:
+            self.classes_ = unique_labels(y)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "TwoLayerNNClassifier needs samples of at least 2 classes in the "
+                f"data, but the data contains only one class: {self.classes_[0]!r}."
+            )
+        if self._multilabel:
+            self.out_activation_ = "logistic"
+            self.n_outputs_ = y.shape[1]
+        elif len(self.classes_) == 2:
+            self.out_activation_ = "logistic"
+            self.n_outputs_ = 1
+        else:
+            self.out_activation_ = "softmax"
+            self.n_outputs_ = len(self.classes_)
+
+    def _encode(self, y, dtype):
+        """Targets as a float matrix Y of shape (n_samples, n_outputs)."""
+        if self._multilabel:
+            if y.ndim != 2 or y.shape[1] != self.n_outputs_:
+                raise ValueError(
+                    f"y has shape {y.shape}, but this model was fitted on "
+                    f"{self.n_outputs_} labels: expected (n_samples, "
+                    f"{self.n_outputs_})."
+                )
+            return np.asarray(y, dtype=dtype)
+        unseen = np.setdiff1d(unique_labels(y), self.classes_)
+        if len(unseen):
+            raise ValueError(
+                f"y contains labels {unseen.tolist()} that are not in classes "
+                f"{self.classes_.tolist()} (the classes given to the first "
+                "partial_fit, or seen by fit)."
+            )
+        idx = np.searchsorted(self.classes_, y)
+        if self.n_outputs_ == 1:
+            return (idx == 1).astype(dtype)[:, np.newaxis]
+        Y = np.zeros((len(y), self.n_outputs_), dtype=dtype)
+        Y[np.arange(len(y)), idx] = 1
+        return Y
+
+    def _sample_weights(self, X, y, sample_weight, first_call, incremental):
+        """Per-sample weights s_i (sample_weight times class weight), or None."""
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+        if self.class_weight is not None:
+            per_sample = self._class_weight_per_sample(y, sample_weight)
+            if sample_weight is not None:
+                per_sample = per_sample * sample_weight
+            sample_weight = per_sample.astype(X.dtype, copy=False)
+        if sample_weight is None:
+            return None
+        if not incremental and not self._multilabel:
+            self._check_weighted_classes(y, sample_weight)
+        return sample_weight
+
+    def _class_weight_per_sample(self, y, sample_weight):
+        """The class weight of each sample's class.
+
+        For multilabel targets (only 'balanced'), the product over the labels
+        of the weight of each label's value, 0 or 1, as random forests do.
+        """
+        if not self._multilabel:
+            weights = self._class_weights(y, sample_weight)
+            return weights[np.searchsorted(self.classes_, y)]
+        if self.class_weight != "balanced":
+            raise ValueError(
+                f"class_weight={self.class_weight!r} is not supported for multilabel "
+                "targets; use class_weight='balanced' or None, or sample_weight."
+            )
+        per_sample = np.ones(y.shape[0])
+        for column in y.T:
+            per_sample *= _balanced_weights(column, [0, 1], sample_weight)[column]
+        return per_sample
+
+    def _class_weights(self, y, sample_weight):
+        """Weight of each class in ``classes_``, as a float array."""
+        if self.class_weight == "balanced":
+            return _balanced_weights(y, self.classes_, sample_weight)
+        unknown = set(self.class_weight) - set(self.classes_.tolist())
+        if unknown:
+            raise ValueError(
+                f"class_weight has labels {sorted(map(str, unknown))} that are not "
+                f"classes of y; the classes are {self.classes_.tolist()}."
+            )
+        return np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_])
+
+    def _check_weighted_classes(self, y, sample_weight):
+        positive = np.unique(y[sample_weight > 0])
+        if len(positive) < 2:
+            raise ValueError(
+                "The sample and class weights leave fewer than 2 classes with a "
+                f"positive total weight (classes with weight: {positive.tolist()}); "
+                "a classifier needs at least 2."
+            )
+
+    # ------------------------------------------------------- initialization
+
+    def _initialize(self, n_features, n_outputs, dtype, incremental):
+        params = _network.init_params(
+            n_features,
+            self.hidden_layer_size,
+            n_outputs,
+            self.activation,
+            self._random_state,
+            dtype,
+        )
+        self.coefs_ = params[0::2]
+        self.intercepts_ = params[1::2]
+        self.n_layers_ = 3
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.best_loss_ = np.inf
+        self._no_improvement_count = 0
+        self._optimizer_state = None
+        if self.early_stopping and self.solver != "lbfgs" and not incremental:
+            self.validation_scores_ = []
+            self.validation_loss_curve_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.validation_loss_curve_ = None
+            self.best_validation_score_ = None
+
+    def _check_warm_start_shapes(self):
+        if self.coefs_[0].shape[1] != self.hidden_layer_size:
+            raise ValueError(
+                f"hidden_layer_size={self.hidden_layer_size} differs from the "
+                f"fitted model's {self.coefs_[0].shape[1]}: set warm_start=False "
+                "to train a new network."
+            )
+
+    @property
+    def _params(self):
+        """The flat parameter list [W1, b1, W2, b2] (the fitted arrays themselves)."""
+        W1, W2 = self.coefs_
+        b1, b2 = self.intercepts_
+        return [W1, b1, W2, b2]
+
+    def _network_args(self):
+        return self.activation, self.out_activation_, self.alpha
+
+    # ----------------------------------------------------------- L-BFGS
+
+    def _fit_lbfgs(self, X, Y, sample_weight):
+        params = self._params
+        shapes = [p.shape for p in params]
+        splits = np.cumsum([p.size for p in params])[:-1]
+        last_loss = []
+
+        def unpack(theta):
+            flat = np.split(theta.astype(X.dtype, copy=False), splits)
+            return [f.reshape(s) for f, s in zip(flat, shapes)]
+
+        def loss_and_grad(theta):
+            loss, grads = _network.loss_and_gradients(
+                X, Y, unpack(theta), *self._network_args(), sample_weight
+            )
+            last_loss[:] = [loss]
+            return loss, np.concatenate([g.ravel() for g in grads]).astype(np.float64)
+
+        def record(theta):
+            self._append_loss(last_loss[0])
+
+        theta0 = np.concatenate([p.ravel() for p in params]).astype(np.float64)
+        result = scipy.optimize.minimize(
+            loss_and_grad,
+            theta0,
+            jac=True,
+            method="L-BFGS-B",
+            callback=record,
+            options={
+                "maxfun": self.max_fun,
+                "maxiter": self.max_iter,
+                "gtol": self.tol,
+            },
+        )
+        W1, b1, W2, b2 = unpack(result.x)
+        self.coefs_, self.intercepts_ = [W1, W2], [b1, b2]
+        self._check_finite(float(result.fun))
+        self.n_iter_ = int(result.nit)
+        self.t_ += X.shape[0] * self.n_iter_
+        self.loss_ = float(result.fun)
+        self.best_loss_ = min(self.best_loss_, self.loss_)
+        if result.status == 1:
+            warnings.warn(
+                f"L-BFGS stopped after {self.n_iter_} iterations or {result.nfev} "
+                f"loss evaluations (max_iter={self.max_iter}, max_fun="
+                f"{self.max_fun}) before converging. Increase them, or scale the "
+                "data.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+
+    # ----------------------------------------------- minibatch and full batch
+
+    def _make_optimizer(self, params):
+        kind = self.solver
+        state = self._optimizer_state
+        if state is not None and state.get("solver") != kind:
+            state = None
+        if kind == "adam":
+            optimizer = Adam(
+                params,
+                self.learning_rate_init,
+                self.beta_1,
+                self.beta_2,
+                self.epsilon,
+                state=state,
+            )
+        elif kind == "sgd":
+            optimizer = SGD(
+                params,
+                self.learning_rate_init,
+                self.learning_rate,
+                self.power_t,
+                self.momentum,
+                self.nesterovs_momentum and self.momentum > 0,
+                state=state,
+            )
+        else:
+            optimizer = GradientDescent(
+                params,
+                self.learning_rate_init,
+                self.learning_rate,
+                self.power_t,
+                state=state,
+            )
+        optimizer.state["solver"] = kind
+        self._optimizer_state = optimizer.state
+        return optimizer
+
+    def _fit_iterative(self, X, Y, sample_weight, incremental):
+        early_stopping = self.early_stopping and not incremental
+        if early_stopping:
+            X, X_val, Y, Y_val, sample_weight, sw_val = self._validation_split(
+                X, Y, sample_weight
+            )
+        optimizer = self._make_optimizer(self._params)
+        batch_size = self._batch_size(X.shape[0])
+        if early_stopping:
+            self._best_coefs = [c.copy() for c in self.coefs_]
+            self._best_intercepts = [b.copy() for b in self.intercepts_]
+        try:
+            for _ in range(1 if incremental else self.max_iter):
+                self._run_epoch(X, Y, sample_weight, optimizer, batch_size)
+                self.n_iter_ += 1
+                if early_stopping:
+                    self._score_validation(X_val, Y_val, sw_val)
+                self._update_no_improvement_count(early_stopping)
+                optimizer.iteration_ends(self.t_)
+                if self._no_improvement_count > self.n_iter_no_change:
+                    if optimizer.trigger_stopping():
+                        self._report_stall(early_stopping)
+                        break
+                    self._no_improvement_count = 0
+            else:
+                if not incremental:
+                    warnings.warn(
+                        f"Solver {self.solver!r}: maximum iterations ({self.max_iter}) "
+                        "reached and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                        stacklevel=2,
+                    )
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.", stacklevel=2)
+        if early_stopping:
+            self.coefs_, self.intercepts_ = self._best_coefs, self._best_intercepts
+
+    def _batch_size(self, n_samples):
+        if self.solver == "gd":
+            return n_samples
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                f"Got batch_size={self.batch_size} larger than the number of "
+                f"samples {n_samples}: using batch_size={n_samples}.",
+                stacklevel=2,
+            )
+        return min(self.batch_size, n_samples)
+
+    def _validation_split(self, X, Y, sample_weight):
+        # Stratify by class, unless a class has too few samples to be split.
+        stratify = None if self._multilabel else Y.argmax(axis=1)
+        if stratify is not None:
+            counts = np.bincount(stratify)
+            if counts[counts > 0].min() < 2:
+                stratify = None
+        arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
+        split = train_test_split(
+            *arrays,
+            random_state=self._random_state,
+            test_size=self.validation_fraction,
+            stratify=stratify,
+        )
+        if split[1].shape[0] < 2:
+            raise ValueError(
+                f"The validation set has {split[1].shape[0]} sample(s) with "
+                f"validation_fraction={self.validation_fraction}; it needs at least "
+                "2: increase validation_fraction or use more data."
+            )
+        if sample_weight is None:
+            split += [None, None]
+        return split
+
+    def _run_epoch(self, X, Y, sample_weight, optimizer, batch_size):
+        """One pass over the data in minibatches; appends the epoch's loss."""
+        n_samples = X.shape[0]
+        shuffle = self.shuffle and self.solver != "gd"
+        if shuffle:
+            order = self._random_state.permutation(n_samples)
+        total_loss = total_weight = 0.0
+        params = self._params
+        for batch in gen_batches(n_samples, batch_size):
+            # Unshuffled batches are slices: views of X, not copies.
+            idx = order[batch] if shuffle else batch
+            sw = None if sample_weight is None else sample_weight[idx]
+            weight = batch.stop - batch.start if sw is None else float(sw.sum())
+            if weight == 0:
+                continue  # a minibatch of zero total weight carries no gradient
+            loss, grads = _network.loss_and_gradients(
+                X[idx], Y[idx], params, *self._network_args(), sw
+            )
+            optimizer.update_params(params, grads)
+            total_loss += loss * weight
+            total_weight += weight
+        self.t_ += n_samples
+        self._append_loss(total_loss / total_weight if total_weight else 0.0)
+
+    def _append_loss(self, loss):
+        self._check_finite(loss)
+        self.loss_ = loss
+        self.loss_curve_.append(loss)
+        if self.verbose:
+            print(f"Iteration {len(self.loss_curve_)}, loss = {loss:.8f}")
+
+    def _check_finite(self, loss):
+        finite = np.isfinite(loss) and all(np.isfinite(p).all() for p in self._params)
+        if not finite:
+            raise ValueError(
+                f"The training loss became {loss} (weights not finite) at iteration "
+                f"{len(self.loss_curve_) + 1}: training diverged. Lower "
+                f"learning_rate_init (now {self.learning_rate_init}) or scale the "
+                "input features (for example to [0, 1] with MinMaxScaler); raw "
+                "0-255 pixels need a much smaller learning rate."
+            )
+
+    def _score_validation(self, X_val, Y_val, sw_val):
+        A2 = self._forward(X_val)
+        self.validation_loss_curve_.append(
+            _network.cross_entropy(Y_val, A2, self.out_activation_, sw_val)
+        )
+        if self.n_outputs_ == 1:
+            correct = (A2[:, 0] > 0.5) == (Y_val[:, 0] > 0.5)
+        elif self._multilabel:
+            correct = ((A2 > 0.5) == (Y_val > 0.5)).all(axis=1)
+        else:
+            correct = A2.argmax(axis=1) == Y_val.argmax(axis=1)
+        score = float(np.average(correct, weights=sw_val))
+        self.validation_scores_.append(score)
+        if self.verbose:
+            print(f"Validation score: {score:f}")
+
+    def _update_no_improvement_count(self, early_stopping):
+        if early_stopping:
+            score = self.validation_scores_[-1]
+            if score < self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self._best_coefs = [c.copy() for c in self.coefs_]
+                self._best_intercepts = [b.copy() for b in self.intercepts_]
+        else:
+            # best_loss_ is None after an early-stopping fit; partial_fit goes on.
+            best = np.inf if self.best_loss_ is None else self.best_loss_
+            if self.loss_curve_[-1] > best - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            self.best_loss_ = min(best, self.loss_curve_[-1])
+
+    def _report_stall(self, early_stopping):
+        if self.verbose:
+            what = "Validation score" if early_stopping else "Training loss"
+            print(
+                f"{what} did not improve more than tol={self.tol} for "
+                f"{self.n_iter_no_change} consecutive epochs. Stopping."
+            )
+
+    # ---------------------------------------------------------- prediction
+
+    def _forward(self, X):
+        _, A2 = _network.forward(X, self._params, self.activation, self.out_activation_)
+        return A2
+
+    def _validate_X(self, X):
+        check_is_fitted(self)
+        return validate_data(
+            self,
+            X,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            reset=False,
+        )
+
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class, in the order of ``classes_`` (for
+            multilabel targets, the probability of each label); float32 for
+            float32 input.
+
+        Examples
+        --------
+        >>> from sklearn_tinynn import TwoLayerNNClassifier
+        >>> X, y = [[0.0], [0.2], [0.8], [1.0]], ["no", "no", "yes", "yes"]
+        >>> clf = TwoLayerNNClassifier(solver="lbfgs", random_state=0).fit(X, y)
+        >>> clf.predict_proba([[0.1]]).round(2)
+        array([[1., 0.]])
+        """
+        A2 = self._forward(self._validate_X(X))
+        if self.out_activation_ == "logistic":
+            # A logistic unit's probability lies strictly inside (0, 1); keep it
+            # there after rounding, so that log(p) and log(1 - p) stay finite.
+            eps = np.finfo(A2.dtype).eps
+            np.clip(A2, eps, 1 - eps, out=A2)
+        if self.n_outputs_ == 1 and not self._multilabel:
+            return np.hstack([1 - A2, A2])
+        return A2
+
+    def predict_log_proba(self, X):
+        """Logarithm of the probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))``.
+
+        Examples
+        --------
+        >>> from sklearn_tinynn import TwoLayerNNClassifier
+        >>> X, y = [[0.0], [0.2], [0.8], [1.0]], [0, 0, 1, 1]
+        >>> clf = TwoLayerNNClassifier(solver="lbfgs", random_state=0).fit(X, y)
+        >>> clf.predict_log_proba([[1.0]]).argmax()
+        np.int64(1)
+        """
+        with np.errstate(divide="ignore"):  # a probability of exactly 0
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Predict class labels (a 0/1 indicator matrix for multilabel targets).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Predicted labels.
+
+        Examples
+        --------
+        >>> from sklearn_tinynn import TwoLayerNNClassifier
+        >>> X, y = [[0.0], [0.2], [0.8], [1.0]], ["no", "no", "yes", "yes"]
+        >>> clf = TwoLayerNNClassifier(solver="lbfgs", random_state=0).fit(X, y)
+        >>> clf.predict([[0.1], [0.9]])
+        array(['no', 'yes'], dtype='<U3')
+        """
+        A2 = self._forward(self._validate_X(X))
+        if self._multilabel:
+            return (A2 > 0.5).astype(int)
+        if self.n_outputs_ == 1:
+            return self.classes_[(A2[:, 0] > 0.5).astype(int)]
+        return self.classes_[A2.argmax(axis=1)]

@@ -1,0 +1,138 @@
+"""Optimizers: plain gradient descent, SGD with (Nesterov) momentum, and Adam.
+
+All share one interface: ``update_params(params, grads)`` updates the flat
+parameter list ``[W1, b1, W2, b2]`` in place. Each optimizer keeps everything
+it must remember between steps in ``self.state``, a plain dict of numbers and
+arrays, so that an estimator can store it and continue later (``warm_start``)
+without pickling an optimizer object.
+"""
+
+import math
+
+import numpy as np
+
+
+class GradientDescent:
+    """theta <- theta - eta * grad, with an optional learning-rate schedule.
+
+    ``lr_schedule`` is 'constant', 'invscaling' (eta = eta0 / t ** power_t, t the
+    number of samples seen) or 'adaptive' (eta /= 5 each time training stalls).
+    """
+
+    def __init__(
+        self,
+        params,
+        learning_rate_init=0.1,
+        lr_schedule="constant",
+        power_t=0.5,
+        state=None,
+    ):
+        self.learning_rate_init = learning_rate_init
+        self.lr_schedule = lr_schedule
+        self.power_t = power_t
+        self.state = state or self._initial_state(params)
+
+    def _initial_state(self, params):
+        return {"learning_rate": float(self.learning_rate_init)}
+
+    @property
+    def learning_rate(self):
+        return self.state["learning_rate"]
+
+    def update_params(self, params, grads):
+        eta = self.state["learning_rate"]
+        for theta, grad in zip(params, grads):
+            theta -= eta * grad
+
+    def iteration_ends(self, time_step):
+        """Apply the 'invscaling' schedule after ``time_step`` samples."""
+        if self.lr_schedule == "invscaling":
+            self.state["learning_rate"] = self.learning_rate_init / (
+                (time_step + 1) ** self.power_t
+            )
+
+    def trigger_stopping(self):
+        """Training stalled: return True to stop, or lower the rate and go on."""
+        if self.lr_schedule != "adaptive" or self.state["learning_rate"] <= 1e-6:
+            return True
+        self.state["learning_rate"] /= 5.0
+        return False
+
+
+class SGD(GradientDescent):
+    """Stochastic gradient descent with momentum mu, optionally Nesterov's.
+
+    v <- mu v - eta grad;  theta <- theta + v            (classical momentum)
+    v <- mu v - eta grad;  theta <- theta + mu v - eta grad   (Nesterov)
+    """
+
+    def __init__(
+        self,
+        params,
+        learning_rate_init=0.1,
+        lr_schedule="constant",
+        power_t=0.5,
+        momentum=0.9,
+        nesterov=True,
+        state=None,
+    ):
+        self.momentum = momentum
+        self.nesterov = nesterov
+        super().__init__(params, learning_rate_init, lr_schedule, power_t, state)
+
+    def _initial_state(self, params):
+        state = super()._initial_state(params)
+        state["velocities"] = [np.zeros_like(theta) for theta in params]
+        return state
+
+    def update_params(self, params, grads):
+        eta, mu = self.state["learning_rate"], self.momentum
+        for theta, grad, v in zip(params, grads, self.state["velocities"]):
+            v *= mu
+            v -= eta * grad
+            if self.nesterov:
+                theta += mu * v - eta * grad
+            else:
+                theta += v
+
+
+class Adam(GradientDescent):
+    """Adam (Kingma & Ba, 2014).
+
+    m <- beta1 m + (1 - beta1) grad;  v <- beta2 v + (1 - beta2) grad**2
+    eta_t = eta sqrt(1 - beta2**t) / (1 - beta1**t)
+    theta <- theta - eta_t m / (sqrt(v) + epsilon)
+    """
+
+    def __init__(
+        self,
+        params,
+        learning_rate_init=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        state=None,
+    ):
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        super().__init__(params, learning_rate_init, "constant", 0.5, state)
+
+    def _initial_state(self, params):
+        state = super()._initial_state(params)
+        state["t"] = 0
+        state["m"] = [np.zeros_like(theta) for theta in params]
+        state["v"] = [np.zeros_like(theta) for theta in params]
+        return state
+
+    def update_params(self, params, grads):
+        state = self.state
+        state["t"] += 1
+        t, b1, b2 = state["t"], self.beta_1, self.beta_2
+        eta_t = state["learning_rate"] * math.sqrt(1 - b2**t) / (1 - b1**t)
+        for theta, grad, m, v in zip(params, grads, state["m"], state["v"]):
+            m *= b1
+            m += (1 - b1) * grad
+            v *= b2
+            v += (1 - b2) * grad**2
+            theta -= eta_t * m / (np.sqrt(v) + self.epsilon)

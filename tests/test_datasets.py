@@ -1,0 +1,498 @@
+"""Tests for the MNIST / IDX / CSV loaders, on real files and on files written here."""
+
+import gzip
+import struct
+from pathlib import Path
+from urllib.error import URLError
+
+import numpy as np
+import pytest
+import sklearn.datasets
+from numpy.testing import assert_array_equal
+
+from sklearn_tinynn.datasets import (
+    _CHUNK_LINES,
+    fetch_mnist,
+    load_idx,
+    load_mnist_csv,
+    load_mnist_idx,
+)
+
+FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+MNIST_5K = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist_5k.csv.gz"
+
+IDX_TYPE_CODES = {
+    np.uint8: 0x08,
+    np.int8: 0x09,
+    np.int16: 0x0B,
+    np.int32: 0x0C,
+    np.float32: 0x0D,
+    np.float64: 0x0E,
+}
+
+MNIST_IDX_NAMES = [
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+]
+
+
+def write_bytes(path, data, compress=False):
+    path.write_bytes(gzip.compress(data) if compress else data)
+    return path
+
+
+def write_lines(path, lines, compress=False):
+    return write_bytes(path, "\n".join(lines).encode() + b"\n", compress)
+
+
+def csv_lines(X, y, label_column=0):
+    """Rows of ``X`` with ``y`` inserted at ``label_column``, as CSV lines."""
+    table = np.insert(X.astype(np.int64), label_column % (X.shape[1] + 1), y, axis=1)
+    return [",".join(map(str, row)) for row in table]
+
+
+def idx_bytes(array):
+    array = np.asarray(array)
+    header = bytes([0, 0, IDX_TYPE_CODES[array.dtype.type], array.ndim])
+    header += struct.pack(f">{array.ndim}I", *array.shape)
+    return header + array.astype(array.dtype.newbyteorder(">")).tobytes()
+
+
+def assert_error(exc_info, path, *phrases):
+    """The message names the file and every expected phrase."""
+    message = str(exc_info.value)
+    for phrase in (str(path), *phrases):
+        assert phrase in message, f"{phrase!r} not in {message!r}"
+
+
+@pytest.fixture
+def digits():
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, size=(6, 784), dtype=np.uint8)
+    X[:, 0] = [0, 255, 1, 254, 2, 253]
+    return X, np.array([5, 0, 4, 1, 9, 2])
+
+
+@pytest.fixture(scope="module")
+def fashion_mnist():
+    if not FASHION_MNIST.is_dir():
+        pytest.skip(
+            f"Fashion-MNIST not found in {FASHION_MNIST}: "
+            "apt-get install dataset-fashion-mnist"
+        )
+    return load_mnist_idx(FASHION_MNIST)
+
+
+@pytest.fixture
+def mnist_5k():
+    if not MNIST_5K.is_file():
+        pytest.skip(
+            f"{MNIST_5K} not found: the shared data folder is not beside the repo"
+        )
+    return MNIST_5K
+
+
+# load_mnist_csv on real files
+
+
+def test_csv_mnist_5k_label_last(mnist_5k):
+    X, y = load_mnist_csv(mnist_5k, label_column=-1)
+    assert X.shape == (5000, 784) and X.dtype == np.uint8
+    assert y.dtype == np.int64
+    assert_array_equal(np.bincount(y), [500] * 10)
+    assert np.all(np.diff(y) >= 0)  # the file is sorted by label
+    assert X.max() == 255
+
+
+def test_csv_mnist_5k_rewritten_label_first_with_header(mnist_5k, tmp_path):
+    X, y = load_mnist_csv(mnist_5k, label_column=-1)
+    X, y = X[::3], y[::3]  # all classes, more rows than one parse chunk
+    header = ",".join(["label"] + [f"pixel{i}" for i in range(784)])
+    path = write_lines(tmp_path / "train.csv", [header, *csv_lines(X, y)])
+    X_back, y_back = load_mnist_csv(path)
+    assert_array_equal(X_back, X)
+    assert_array_equal(y_back, y)
+
+
+# load_mnist_csv on files written here
+
+
+@pytest.mark.parametrize("compress", [False, True])
+@pytest.mark.parametrize("header", [False, True])
+@pytest.mark.parametrize("label_column", [0, -1, 784])
+def test_csv_round_trip(tmp_path, digits, label_column, header, compress):
+    X, y = digits
+    lines = csv_lines(X, y, label_column)
+    if header:
+        lines.insert(0, ",".join(["label"] + [f"px{i}" for i in range(784)]))
+    path = write_lines(tmp_path / "digits.csv", lines, compress)
+    X_back, y_back = load_mnist_csv(path, label_column=label_column)
+    assert X_back.dtype == np.uint8 and y_back.dtype == np.int64
+    assert_array_equal(X_back, X)
+    assert_array_equal(y_back, y)
+
+
+def test_csv_without_header_keeps_first_image(tmp_path, digits):
+    # pandas.read_csv's defaults would take the first image for a header.
+    X, y = digits
+    path = write_lines(tmp_path / "mnist_test.csv", csv_lines(X, y))
+    X_back, y_back = load_mnist_csv(path)
+    assert len(X_back) == len(y_back) == 6
+    assert y_back[0] == 5
+    assert_array_equal(X_back[0], X[0])
+
+
+def test_csv_header_with_numeric_column_names_is_skipped(tmp_path, digits):
+    X, y = digits
+    header = ",".join(["label"] + [str(i) for i in range(784)])
+    path = write_lines(tmp_path / "digits.csv", [header, *csv_lines(X, y)])
+    X_back, _ = load_mnist_csv(path)
+    assert_array_equal(X_back, X)
+
+
+def test_csv_gzip_is_detected_by_content_not_name(tmp_path, digits):
+    X, y = digits
+    lines = csv_lines(X, y)
+    gzipped = write_lines(tmp_path / "digits.csv", lines, compress=True)
+    plain = write_lines(tmp_path / "digits.csv.gz", lines)
+    for path in (gzipped, plain):
+        assert_array_equal(load_mnist_csv(path)[0], X)
+
+
+def test_csv_windows_line_ends_bom_and_trailing_blank_lines(tmp_path, digits):
+    X, y = digits
+    text = "\r\n".join(csv_lines(X, y)) + "\r\n\r\n\n"
+    path = write_bytes(tmp_path / "digits.csv", b"\xef\xbb\xbf" + text.encode())
+    X_back, y_back = load_mnist_csv(path)
+    assert_array_equal(X_back, X)
+    assert_array_equal(y_back, y)
+
+
+def test_csv_other_image_size_and_label_column(tmp_path):
+    path = write_lines(tmp_path / "small.csv", ["1,2,7,3,4", "5,6,-1,7,8"])
+    X, y = load_mnist_csv(path, label_column=2, n_pixels=4)
+    assert_array_equal(X, [[1, 2, 3, 4], [5, 6, 7, 8]])
+    assert_array_equal(y, [7, -1])
+
+
+def long_csv(n_rows=2 * _CHUNK_LINES + 500):
+    """Images of 3 pixels, more rows than one parse chunk, and a header line."""
+    rows = np.arange(n_rows)
+    X, y = np.column_stack([rows, rows + 1, rows + 2]) % 256, rows % 10
+    return X, y, ["label,a,b,c", *csv_lines(X, y)]
+
+
+def test_csv_longer_than_a_parse_chunk(tmp_path):
+    X, y, lines = long_csv()
+    X_back, y_back = load_mnist_csv(
+        write_lines(tmp_path / "long.csv", lines), n_pixels=3
+    )
+    assert_array_equal(X_back, X)
+    assert_array_equal(y_back, y)
+
+
+@pytest.mark.parametrize(
+    "line, bad_line, phrase",
+    [
+        (2 * _CHUNK_LINES + 101, "1,2,3", "found 3 columns, expected 4"),
+        (_CHUNK_LINES + 2, "1,2,300,3", "column 3: pixel value 300 is outside 0-255"),
+    ],
+)
+def test_csv_error_in_a_later_chunk_names_its_line(tmp_path, line, bad_line, phrase):
+    lines = long_csv()[2]
+    lines[line - 1] = bad_line
+    path = write_lines(tmp_path / "long.csv", lines)
+    with pytest.raises(ValueError) as exc_info:
+        load_mnist_csv(path, n_pixels=3)
+    assert_error(exc_info, path, f"line {line}", phrase)
+
+
+def corrupt_lines(line, column, value):
+    """Four good 5-pixel rows (label first), with one cell of one line replaced."""
+    rows = [["3", "0", "12", "255", "7", "0"] for _ in range(4)]
+    rows[line - 1][column - 1] = value
+    return [",".join(row) for row in rows]
+
+
+@pytest.mark.parametrize(
+    "lines, line, phrase",
+    [
+        (corrupt_lines(3, 6, "0,1"), 3, "found 7 columns, expected 6"),
+        (["1,2,3,4,5"] * 3, 1, "found 5 columns, expected 6 (5 pixels and 1 label)"),
+        (corrupt_lines(2, 4, "abc"), 2, "column 4: pixel 'abc' is not a number"),
+        (corrupt_lines(4, 2, ""), 4, "column 2: pixel '' is not a number"),
+        (corrupt_lines(2, 5, "1.5"), 2, "column 5: pixel '1.5' is not an integer"),
+        (corrupt_lines(3, 1, "3.0"), 3, "column 1: label '3.0' is not an integer"),
+        (corrupt_lines(2, 1, "x"), 2, "column 1: label 'x' is not a number"),
+        (corrupt_lines(3, 3, "256"), 3, "column 3: pixel value 256 is outside 0-255"),
+        (corrupt_lines(4, 6, "-1"), 4, "column 6: pixel value -1 is outside 0-255"),
+        (["3,0,12,255,7,0", " ", "3,0,12,255,7,0"], 2, "blank line; expected 6"),
+    ],
+)
+@pytest.mark.parametrize("header", [False, True])
+def test_csv_corrupt_file_names_file_and_line(tmp_path, lines, line, phrase, header):
+    if header:
+        lines = ["label,a,b,c,d,e", *lines]
+        line += 1
+    path = write_lines(tmp_path / "bad.csv", lines)
+    with pytest.raises(ValueError) as exc_info:
+        load_mnist_csv(path, n_pixels=5)
+    assert_error(exc_info, path, f"line {line}", phrase)
+
+
+@pytest.mark.parametrize(
+    "data, phrase",
+    [
+        (b"", "the file is empty"),
+        (b" \n\n \n", "the file is empty"),
+        (b"label,a,b\n", "has a header line but no data rows"),
+        (b"1,2,\xff\n", "not a UTF-8 text file"),
+        (gzip.compress(b"1,2,3\n")[:-12], "corrupt or truncated gzip data"),
+    ],
+)
+def test_csv_unreadable_file_names_file(tmp_path, data, phrase):
+    path = write_bytes(tmp_path / "bad.csv", data)
+    with pytest.raises(ValueError) as exc_info:
+        load_mnist_csv(path, n_pixels=2)
+    assert_error(exc_info, path, phrase)
+
+
+def test_csv_label_too_large_for_int64_names_file(tmp_path):
+    path = write_lines(tmp_path / "bad.csv", ["1,2,3", "99999999999999999999,2,3"])
+    with pytest.raises(ValueError) as exc_info:
+        load_mnist_csv(path, n_pixels=2)
+    assert_error(exc_info, path, "99999999999999999999")
+
+
+@pytest.mark.parametrize(
+    "kwargs, phrase",
+    [
+        ({"label_column": 785}, "label_column must be an integer from -785 to 784"),
+        ({"label_column": -786}, "got -786"),
+        ({"label_column": 0.0}, "got 0.0"),
+        ({"label_column": True}, "got True"),
+        ({"n_pixels": 0}, "n_pixels must be a positive integer, got 0"),
+        ({"n_pixels": "784"}, "got '784'"),
+    ],
+)
+def test_csv_invalid_arguments(tmp_path, digits, kwargs, phrase):
+    path = write_lines(tmp_path / "digits.csv", csv_lines(*digits))
+    with pytest.raises(ValueError, match=phrase):
+        load_mnist_csv(path, **kwargs)
+
+
+# load_idx
+
+
+def idx_example(dtype, shape):
+    rng = np.random.default_rng(0)
+    if np.issubdtype(dtype, np.floating):
+        return rng.normal(size=shape).astype(dtype)
+    info = np.iinfo(dtype)
+    return np.asarray(rng.integers(info.min, info.max, shape, dtype, endpoint=True))
+
+
+@pytest.mark.parametrize("compress", [False, True])
+@pytest.mark.parametrize("shape", [(), (5,), (3, 4), (2, 3, 4), (2, 1, 3, 2), (0, 28)])
+@pytest.mark.parametrize("dtype", list(IDX_TYPE_CODES))
+def test_idx_round_trip(tmp_path, dtype, shape, compress):
+    array = idx_example(dtype, shape)
+    path = write_bytes(tmp_path / "array-idx", idx_bytes(array), compress)
+    loaded = load_idx(path)
+    assert loaded.dtype == np.dtype(dtype) and loaded.dtype.isnative
+    assert loaded.shape == shape and loaded.flags.writeable
+    assert_array_equal(loaded, array)
+
+
+def test_idx_gzip_is_detected_by_content_not_name(tmp_path):
+    array = np.arange(6, dtype=np.int16).reshape(2, 3)
+    gzipped = write_bytes(tmp_path / "a-idx2-short", idx_bytes(array), compress=True)
+    plain = write_bytes(tmp_path / "a-idx2-short.gz", idx_bytes(array))
+    for path in (gzipped, plain):
+        assert_array_equal(load_idx(path), array)
+
+
+GOOD_IDX = idx_bytes(np.arange(6, dtype=np.int32).reshape(2, 3))
+
+
+@pytest.mark.parametrize(
+    "data, phrase",
+    [
+        (b"", "truncated header: 0 bytes, an IDX file needs at least 4"),
+        (b"\0\0\x08", "truncated header: 3 bytes"),
+        (GOOD_IDX[:8], "truncated header: 2 dimensions need 12 header bytes"),
+        (b"\x01\x02" + GOOD_IDX[2:], "bad magic number 0x01020c02"),
+        (GOOD_IDX[:2] + b"\x0a" + GOOD_IDX[3:], "unknown type code 0x0A; expected"),
+        (GOOD_IDX[:-1], "truncated data: the header announces shape (2, 3) of int32"),
+        (GOOD_IDX + b"\0", "trailing bytes: the header announces shape (2, 3)"),
+        (GOOD_IDX[:-1] + b"\0\0", "24 data bytes, but the file holds 25"),
+        (gzip.compress(GOOD_IDX)[:-10], "corrupt or truncated gzip data"),
+    ],
+)
+def test_idx_corrupt_file_names_file_and_problem(tmp_path, data, phrase):
+    path = write_bytes(tmp_path / "bad-idx2-int", data)
+    with pytest.raises(ValueError) as exc_info:
+        load_idx(path)
+    assert_error(exc_info, path, phrase)
+
+
+# load_mnist_idx
+
+
+def write_mnist_idx(directory, suffix="", dotted=False, n_test=3):
+    """Write four tiny MNIST IDX files: 4 training and ``n_test`` test images."""
+    images = np.arange(7 * 4, dtype=np.uint8).reshape(7, 2, 2)
+    labels = np.array([3, 1, 4, 1, 5, 9, 2], dtype=np.uint8)
+    arrays = [images[:4], labels[:4], images[4:], labels[4 : 4 + n_test]]
+    for name, array in zip(MNIST_IDX_NAMES, arrays):
+        name = name.replace("-idx", ".idx") if dotted else name
+        write_bytes(directory / f"{name}{suffix}", idx_bytes(array), suffix == ".gz")
+    return images.reshape(7, 4), labels.astype(np.int64)
+
+
+@pytest.mark.parametrize("dotted", [False, True])
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_mnist_idx_file_names(tmp_path, suffix, dotted):
+    X, y = write_mnist_idx(tmp_path, suffix, dotted)
+    X_train, y_train, X_test, y_test = load_mnist_idx(tmp_path)
+    assert X_train.dtype == np.uint8 and y_train.dtype == np.int64
+    assert_array_equal(X_train, X[:4])
+    assert_array_equal(y_train, y[:4])
+    assert_array_equal(X_test, X[4:])
+    assert_array_equal(y_test, y[4:])
+
+
+def test_mnist_idx_missing_file_names_directory_and_files(tmp_path):
+    write_mnist_idx(tmp_path)
+    (tmp_path / "t10k-labels-idx1-ubyte").unlink()
+    with pytest.raises(FileNotFoundError) as exc_info:
+        load_mnist_idx(tmp_path)
+    assert_error(
+        exc_info,
+        tmp_path,
+        "no t10k-labels-idx1-ubyte or t10k-labels-idx1-ubyte.gz",
+        *MNIST_IDX_NAMES,
+    )
+
+
+def test_mnist_idx_label_count_mismatch(tmp_path):
+    write_mnist_idx(tmp_path, n_test=2)
+    with pytest.raises(ValueError) as exc_info:
+        load_mnist_idx(tmp_path)
+    assert_error(
+        exc_info,
+        tmp_path / "t10k-images-idx3-ubyte",
+        "holds 3 images but",
+        f"{tmp_path / 't10k-labels-idx1-ubyte'} holds 2 labels",
+    )
+
+
+@pytest.mark.parametrize(
+    "name, array, phrase",
+    [
+        ("train-images-idx3-ubyte", np.zeros((4, 4), np.uint8), "3-D uint8 images"),
+        ("train-images-idx3-ubyte", np.zeros((4, 2, 2), np.int16), "int16"),
+        ("train-labels-idx1-ubyte", np.zeros(4, np.float32), "1-D integer labels"),
+        ("train-labels-idx1-ubyte", np.zeros((4, 1), np.uint8), "found a 2-D uint8"),
+    ],
+)
+def test_mnist_idx_wrong_array_kind(tmp_path, name, array, phrase):
+    write_mnist_idx(tmp_path)
+    path = write_bytes(tmp_path / name, idx_bytes(array))
+    with pytest.raises(ValueError) as exc_info:
+        load_mnist_idx(tmp_path)
+    assert_error(exc_info, path, phrase)
+
+
+@pytest.mark.slow
+def test_mnist_idx_fashion_mnist(fashion_mnist):
+    X_train, y_train, X_test, y_test = fashion_mnist
+    assert X_train.shape == (60000, 784) and X_test.shape == (10000, 784)
+    assert X_train.dtype == X_test.dtype == np.uint8
+    assert y_train.dtype == y_test.dtype == np.int64
+    assert_array_equal(np.bincount(y_train), [6000] * 10)
+    assert_array_equal(np.bincount(y_test), [1000] * 10)
+    assert y_train[0] == 9  # the first training image is an ankle boot
+    assert X_train.max() == 255
+
+
+@pytest.mark.slow
+def test_idx_fashion_mnist_images_are_28_by_28(fashion_mnist):
+    X_test = fashion_mnist[2]
+    images = load_idx(FASHION_MNIST / "t10k-images-idx3-ubyte.gz")
+    assert images.shape == (10000, 28, 28)
+    assert_array_equal(images.reshape(10000, 784), X_test)
+
+
+# fetch_mnist, with OpenML replaced by a local fake
+
+
+class FakeOpenML:
+    """Stands in for fetch_openml: raises ``error``, or returns mnist_784's layout.
+
+    Row ``i`` has every pixel ``i % 256`` and the label ``str(i % 10)``, as floats
+    and strings like OpenML's; a broadcast view keeps the 70,000 rows cheap.
+    """
+
+    def __init__(self, n_rows=70000, error=None):
+        self.n_rows, self.error, self.kwargs = n_rows, error, None
+
+    def __call__(self, name, **kwargs):
+        self.kwargs = {"name": name, **kwargs}
+        if self.error is not None:
+            raise self.error
+        rows = np.arange(self.n_rows)
+        X = np.broadcast_to((rows % 256.0)[:, np.newaxis], (self.n_rows, 784))
+        return X, (rows % 10).astype(str).astype(object)
+
+
+def test_fetch_mnist_standard_split(monkeypatch, tmp_path):
+    fake = FakeOpenML()
+    monkeypatch.setattr(sklearn.datasets, "fetch_openml", fake)
+    X_train, y_train, X_test, y_test = fetch_mnist(data_home=tmp_path)
+    assert fake.kwargs["name"] == "mnist_784" and fake.kwargs["version"] == 1
+    assert fake.kwargs["data_home"] == tmp_path
+    assert fake.kwargs["as_frame"] is False and fake.kwargs["return_X_y"] is True
+    assert X_train.shape == (60000, 784) and X_test.shape == (10000, 784)
+    assert X_train.dtype == X_test.dtype == np.uint8
+    assert y_train.dtype == y_test.dtype == np.int64
+    rows = np.arange(70000)
+    assert_array_equal(X_train[:, 0], rows[:60000] % 256)
+    assert_array_equal(X_test[:, -1], rows[60000:] % 256)
+    assert_array_equal(y_train, rows[:60000] % 10)
+    assert_array_equal(y_test, rows[60000:] % 10)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        URLError("[Errno -2] Name or service not known"),
+        TimeoutError("timed out"),
+        ConnectionResetError("connection reset by peer"),
+    ],
+)
+def test_fetch_mnist_offline_explains_local_loaders(monkeypatch, tmp_path, error):
+    monkeypatch.setattr(sklearn.datasets, "fetch_openml", FakeOpenML(error=error))
+    with pytest.raises(OSError) as exc_info:
+        fetch_mnist(data_home=tmp_path)
+    assert_error(
+        exc_info,
+        tmp_path,
+        "could not download OpenML's mnist_784",
+        "data_home",
+        "load_mnist_idx(directory)",
+        "train-images-idx3-ubyte",
+        "load_mnist_csv(path)",
+        str(error),
+    )
+    assert exc_info.value.__cause__ is error
+
+
+def test_fetch_mnist_rejects_unexpected_shape(monkeypatch):
+    monkeypatch.setattr(sklearn.datasets, "fetch_openml", FakeOpenML(n_rows=100))
+    with pytest.raises(
+        ValueError, match=r"70000 images .* got X of shape \(100, 784\)"
+    ):
+        fetch_mnist()
