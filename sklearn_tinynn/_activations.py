@@ -27,8 +27,7 @@ def relu(Z):
 
 def relu_derivative(A, dA):
     """f'(z) = 1 where z > 0, else 0; and z > 0 exactly where a > 0."""
-    dA[A <= 0] = 0
-    return dA
+    return np.multiply(dA, A > 0, out=dA)
 
 
 def tanh(Z):

@@ -5,6 +5,7 @@ weights, the training loop and its stopping rules. The math lives in
 ``_network.py`` and the parameter updates in ``_optimizers.py``.
 """
 
+import contextlib
 import copy
 import warnings
 from numbers import Integral, Real
@@ -32,8 +33,31 @@ from sklearn.utils.validation import (
 
 from . import _network
 from ._optimizers import SGD, Adam, GradientDescent
+from ._progress import CallbackSupportMixin, FitTasks, with_callbacks
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam", "gd")
+
+# Attributes that sklearn.callback sets on an estimator: a failed fit keeps them
+# as they are (the teardown hooks still need them) and never deep-copies them.
+_CALLBACK_STATE = (
+    "_skl_callbacks",
+    "_skl_callbacks_to_teardown",
+    "_callback_fit_ctx",
+    "_parent_callback_ctx",
+)
+
+
+@contextlib.contextmanager
+def _comparable_labels(name, labels):
+    """Turn NumPy's failure to sort labels of mixed types into a clear error."""
+    try:
+        yield
+    except TypeError as exc:
+        kinds = sorted({type(label).__name__ for label in np.ravel(labels)})
+        raise TypeError(
+            f"{name} mixes labels of types {kinds}, which cannot be sorted: use one "
+            "type for all labels."
+        ) from exc
 
 
 def _balanced_weights(y, classes, sample_weight):
@@ -51,7 +75,7 @@ def _balanced_weights(y, classes, sample_weight):
     return weights
 
 
-class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
+class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator):
     """A two-layer neural network classifier written from scratch in NumPy.
 
     One hidden layer of ``hidden_layer_size`` units, then a softmax output
@@ -175,6 +199,15 @@ class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
     for every solver, so that an integer weight is exactly equivalent to
     repeating a sample. A minibatch whose weights are all zero is skipped.
 
+    With scikit-learn 1.9 or later the estimator supports
+    :mod:`sklearn.callback`: ``set_callbacks(ProgressBar())`` or a
+    ``ScoringMonitor`` follow it into ``Pipeline`` and ``GridSearchCV``. A fit
+    is one ``fit`` task with one ``epoch`` subtask per epoch (per iteration for
+    'lbfgs'); a callback whose ``on_fit_task_end`` returns True after an epoch
+    stops training ('adam', 'sgd' and 'gd'). On older scikit-learn,
+    ``set_callbacks`` takes the package's own ``TextProgressBar``, a plain text
+    bar, and calls its hooks with the estimator and the task only.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -284,6 +317,7 @@ class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
 
+    @with_callbacks
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the network to data X and targets y.
@@ -321,6 +355,7 @@ class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
         return True
 
     @available_if(_partial_fit_available)
+    @with_callbacks
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one epoch of the solver over the given data.
@@ -363,16 +398,29 @@ class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
         A failed validation or a diverging fit leaves a fitted model exactly as
         it was, and an unfitted one unfitted.
         """
-        saved = copy.deepcopy(self.__dict__)
+        state = self.__dict__
+        # The parameters stay the user's own objects (a RandomState, a dict),
+        # also where fitted state refers to them: copy.deepcopy returns what
+        # its memo already maps.
+        memo = {id(value): value for value in self.get_params(deep=False).values()}
+        saved = copy.deepcopy(
+            {k: state[k] for k in state if k not in _CALLBACK_STATE}, memo
+        )
         try:
             return method(*args, **kwargs)
         except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
+            callbacks = {k: state[k] for k in _CALLBACK_STATE if k in state}
+            state.clear()
+            state.update(saved, **callbacks)
             raise
 
+    # Overflow in the math shows up as non-finite weights, loss or outputs,
+    # which _check_finite and _forward turn into a ValueError naming the cause.
+    @np.errstate(over="ignore", invalid="ignore", divide="ignore")
     def _fit(self, X, y, sample_weight, incremental, classes=None):
         first_call = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
+        max_epochs = 1 if incremental else self.max_iter
+        tasks = FitTasks(self, X, y, sample_weight, max_epochs)
         X, Y, sample_weight = self._validate_training_data(
             X, y, sample_weight, first_call, incremental, classes
         )
@@ -382,9 +430,10 @@ class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
         else:
             self._check_warm_start_shapes()
         if self.solver == "lbfgs":
-            self._fit_lbfgs(X, Y, sample_weight)
+            self._fit_lbfgs(X, Y, sample_weight, tasks)
         else:
-            self._fit_iterative(X, Y, sample_weight, incremental)
+            self._fit_iterative(X, Y, sample_weight, incremental, tasks)
+        tasks.end()
         return self
 
     # ----------------------------------------------------- input and labels
@@ -403,9 +452,12 @@ class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
+        with _comparable_labels("y", y):
+            check_classification_targets(y)
         if first_call:
             self._set_classes(y, classes, incremental)
+        elif incremental and classes is not None and not self._multilabel:
+            _check_partial_fit_first_call(self, classes)  # raises if they differ
         Y = self._encode(y, X.dtype)
         weights = self._sample_weights(X, y, sample_weight, first_call, incremental)
         return X, Y, weights
@@ -413,8 +465,9 @@ class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
     def _set_classes(self, y, classes, incremental):
         self._multilabel = type_of_target(y).startswith("multilabel")
         if incremental and not self._multilabel:
-            _check_partial_fit_first_call(self, classes)
-            self.classes_ = unique_labels(classes)
+            with _comparable_labels("classes", classes):
+                _check_partial_fit_first_call(self, classes)
+                self.classes_ = unique_labels(classes)
         elif self._multilabel:
             self.classes_ = np.arange(y.shape[1])
         else:
@@ -443,7 +496,18 @@ class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
                     f"{self.n_outputs_} labels: expected (n_samples, "
                     f"{self.n_outputs_})."
                 )
+            values = np.unique(y)
+            if not np.isin(values, (0, 1)).all():
+                raise ValueError(
+                    "A multilabel y must be an indicator matrix of 0s and 1s, but "
+                    f"it has the values {values.tolist()}."
+                )
             return np.asarray(y, dtype=dtype)
+        if y.ndim != 1:
+            raise ValueError(
+                f"y has shape {y.shape}, but this model was fitted on one label per "
+                "sample: expected (n_samples,)."
+            )
         unseen = np.setdiff1d(unique_labels(y), self.classes_)
         if len(unseen):
             raise ValueError(
@@ -471,6 +535,12 @@ class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
             sample_weight = per_sample.astype(X.dtype, copy=False)
         if sample_weight is None:
             return None
+        total = sample_weight.sum(dtype=np.float64)
+        if not np.isfinite(total):
+            raise ValueError(
+                f"sample_weight (times class_weight) sums to {total} in "
+                f"{sample_weight.dtype}: divide the weights by a common factor."
+            )
         if not incremental and not self._multilabel:
             self._check_weighted_classes(y, sample_weight)
         return sample_weight
@@ -504,7 +574,13 @@ class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
                 f"class_weight has labels {sorted(map(str, unknown))} that are not "
                 f"classes of y; the classes are {self.classes_.tolist()}."
             )
-        return np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_])
+        weights = [self.class_weight.get(c, 1.0) for c in self.classes_]
+        bad = [w for w in weights if not (isinstance(w, Real) and 0 <= w < np.inf)]
+        if bad:
+            raise ValueError(
+                f"class_weight values must be finite non-negative numbers, got {bad}."
+            )
+        return np.array(weights, dtype=float)
 
     def _check_weighted_classes(self, y, sample_weight):
         positive = np.unique(y[sample_weight > 0])
@@ -520,7 +596,7 @@ class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
     def _initialize(self, n_features, n_outputs, dtype, incremental):
         params = _network.init_params(
             n_features,
-            self.hidden_layer_size,
+            int(self.hidden_layer_size),  # True is an Integral, but no array size
             n_outputs,
             self.activation,
             self._random_state,
@@ -565,7 +641,7 @@ class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
 
     # ----------------------------------------------------------- L-BFGS
 
-    def _fit_lbfgs(self, X, Y, sample_weight):
+    def _fit_lbfgs(self, X, Y, sample_weight, tasks):
         params = self._params
         shapes = [p.shape for p in params]
         splits = np.cumsum([p.size for p in params])[:-1]
@@ -583,7 +659,13 @@ class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
             return loss, np.concatenate([g.ravel() for g in grads]).astype(np.float64)
 
         def record(theta):
+            # The fitted arrays follow the iterates, for the callbacks to see.
+            for param, value in zip(params, unpack(theta)):
+                param[...] = value
             self._append_loss(last_loss[0])
+            # One task per iteration; L-BFGS cannot be stopped from here.
+            tasks.begin_epoch()
+            tasks.end_epoch()
 
         theta0 = np.concatenate([p.ravel() for p in params]).astype(np.float64)
         result = scipy.optimize.minimize(
@@ -653,25 +735,41 @@ class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
         self._optimizer_state = optimizer.state
         return optimizer
 
-    def _fit_iterative(self, X, Y, sample_weight, incremental):
+    def _fit_iterative(self, X, Y, sample_weight, incremental, tasks):
         early_stopping = self.early_stopping and not incremental
         if early_stopping:
             X, X_val, Y, Y_val, sample_weight, sw_val = self._validation_split(
                 X, Y, sample_weight
             )
-        optimizer = self._make_optimizer(self._params)
-        batch_size = self._batch_size(X.shape[0])
+        full_batch = self.solver == "gd"
+        if full_batch and isinstance(X, np.ndarray):
+            # Each step reads all of X twice, in products with the thin W1 and
+            # dZ1: BLAS computes those fastest from column-major X (one copy).
+            X = np.asfortranarray(X)
+        workspace = _network.Workspace(
+            self._params,
+            self._batch_size(X.shape[0]),
+            order="F" if full_batch else "C",
+        )
+        # The fitted arrays become views of the workspace's flat vector theta,
+        # which the optimizer updates in one operation per equation.
+        W1, b1, W2, b2 = workspace.params
+        self.coefs_, self.intercepts_ = [W1, W2], [b1, b2]
+        optimizer = self._make_optimizer([workspace.theta])
         if early_stopping:
             self._best_coefs = [c.copy() for c in self.coefs_]
             self._best_intercepts = [b.copy() for b in self.intercepts_]
         try:
             for _ in range(1 if incremental else self.max_iter):
-                self._run_epoch(X, Y, sample_weight, optimizer, batch_size)
+                tasks.begin_epoch()
+                self._run_epoch(X, Y, sample_weight, optimizer, workspace)
                 self.n_iter_ += 1
                 if early_stopping:
                     self._score_validation(X_val, Y_val, sw_val)
                 self._update_no_improvement_count(early_stopping)
                 optimizer.iteration_ends(self.t_)
+                if tasks.end_epoch():
+                    break  # a callback asked to stop
                 if self._no_improvement_count > self.n_iter_no_change:
                     if optimizer.trigger_stopping():
                         self._report_stall(early_stopping)
@@ -705,7 +803,12 @@ class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
 
     def _validation_split(self, X, Y, sample_weight):
         # Stratify by class, unless a class has too few samples to be split.
-        stratify = None if self._multilabel else Y.argmax(axis=1)
+        if self._multilabel:
+            stratify = None
+        elif self.n_outputs_ == 1:  # binary: one column holding the class index
+            stratify = Y[:, 0].astype(int)
+        else:
+            stratify = Y.argmax(axis=1)
         if stratify is not None:
             counts = np.bincount(stratify)
             if counts[counts > 0].min() < 2:
@@ -725,27 +828,34 @@ class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
             )
         if sample_weight is None:
             split += [None, None]
+        elif split[4].sum() == 0 or split[5].sum() == 0:
+            raise ValueError(
+                "The sample weights of the training or the validation set are all "
+                f"zero with validation_fraction={self.validation_fraction}: give "
+                "more samples a positive weight, or set early_stopping=False."
+            )
         return split
 
-    def _run_epoch(self, X, Y, sample_weight, optimizer, batch_size):
+    def _run_epoch(self, X, Y, sample_weight, optimizer, workspace):
         """One pass over the data in minibatches; appends the epoch's loss."""
         n_samples = X.shape[0]
         shuffle = self.shuffle and self.solver != "gd"
         if shuffle:
             order = self._random_state.permutation(n_samples)
         total_loss = total_weight = 0.0
-        params = self._params
-        for batch in gen_batches(n_samples, batch_size):
+        network_args = self._network_args()
+        for batch in gen_batches(n_samples, workspace.Z1.shape[0]):
             # Unshuffled batches are slices: views of X, not copies.
             idx = order[batch] if shuffle else batch
             sw = None if sample_weight is None else sample_weight[idx]
             weight = batch.stop - batch.start if sw is None else float(sw.sum())
             if weight == 0:
                 continue  # a minibatch of zero total weight carries no gradient
-            loss, grads = _network.loss_and_gradients(
-                X[idx], Y[idx], params, *self._network_args(), sw
+            X_batch, Y_batch = workspace.minibatch(X, Y, idx)
+            loss, _ = _network.loss_and_gradients(
+                X_batch, Y_batch, workspace.params, *network_args, sw, workspace
             )
-            optimizer.update_params(params, grads)
+            optimizer.update_params([workspace.theta], [workspace.grad])
             total_loss += loss * weight
             total_weight += weight
         self.t_ += n_samples
@@ -766,7 +876,9 @@ class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
                 f"{len(self.loss_curve_) + 1}: training diverged. Lower "
                 f"learning_rate_init (now {self.learning_rate_init}) or scale the "
                 "input features (for example to [0, 1] with MinMaxScaler); raw "
-                "0-255 pixels need a much smaller learning rate."
+                "0-255 pixels need a much smaller learning rate. A huge alpha (now "
+                f"{self.alpha}) or tiny sample weights, which divide the penalty, "
+                "also make the steps too large."
             )
 
     def _score_validation(self, X_val, Y_val, sw_val):
@@ -816,9 +928,21 @@ class TwoLayerNNClassifier(ClassifierMixin, BaseEstimator):
     # ---------------------------------------------------------- prediction
 
     def _forward(self, X):
-        _, A2 = _network.forward(X, self._params, self.activation, self.out_activation_)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            _, A2 = _network.forward(
+                X, self._params, self.activation, self.out_activation_
+            )
+        if not np.isfinite(A2).all():
+            raise ValueError(
+                "The network's outputs are not finite for this X, whose largest "
+                f"absolute value is {abs(X).max():.3g}: its activations overflow. "
+                "Scale the input features the way the training data was scaled."
+            )
         return A2
 
+    # scikit-learn's finiteness check sums X first: inf + -inf warns before
+    # the clear "Input X contains infinity" error.
+    @np.errstate(invalid="ignore")
     def _validate_X(self, X):
         check_is_fitted(self)
         return validate_data(

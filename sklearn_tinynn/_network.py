@@ -19,9 +19,13 @@ binary cross-entropies (logistic outputs), and ``s_i`` its weight (1 when the
 samples are unweighted, so that ``S`` is the number of samples). Dividing the
 penalty by ``S`` too makes an integer weight exactly equivalent to repeating a
 sample, and matches scikit-learn's ``MLPClassifier``.
+
+Training reuses one :class:`Workspace` for every step: the equations above are
+then evaluated into its arrays (``out=`` arguments) instead of new ones.
 """
 
 import numpy as np
+from scipy.linalg.blas import get_blas_funcs
 
 from ._activations import DERIVATIVES, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 
@@ -43,13 +47,116 @@ def init_params(n_features, n_hidden, n_outputs, activation, rng, dtype):
     return params
 
 
-def forward(X, params, activation, out_activation):
-    """Return ``(A1, A2)``: the hidden activations and the output probabilities."""
+def flat_views(flat, shapes):
+    """Consecutive views of the 1-d array ``flat``, one per shape in ``shapes``."""
+    views, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        views.append(flat[start : start + size].reshape(shape))
+        start += size
+    return views
+
+
+class Workspace:
+    """The arrays of one training run, reused by every step.
+
+    ``theta`` holds a copy of the parameters in one flat vector and ``params``
+    views of it, in the order ``[W1, b1, W2, b2]``; ``grad`` and ``grads`` are
+    the same for the gradients. An optimizer thus updates all parameters with
+    one operation per equation, however many arrays there are. ``Z1``, ``Z2``
+    and ``dZ1`` receive the activations and errors of minibatches of up to
+    ``batch_size`` rows (a smaller one uses their leading rows), ``X`` and
+    ``Y`` the rows of a shuffled minibatch. One workspace serves one fit: it
+    is not shared between threads.
+
+    Parameters
+    ----------
+    params : list of ndarray
+        The parameters ``[W1, b1, W2, b2]``; they are copied.
+    batch_size : int
+        The largest number of rows of a minibatch.
+    order : {'C', 'F'}, default='C'
+        Memory layout of ``Z1`` and ``dZ1``: 'F' (column-major) for a
+        column-major X, whose products with the thin W1 and dZ1 BLAS then
+        computes fastest (``Z2`` is always column-major, see ``forward``).
+    """
+
+    def __init__(self, params, batch_size, order="C"):
+        shapes = [p.shape for p in params]
+        self.theta = np.concatenate([p.ravel() for p in params])
+        self.params = flat_views(self.theta, shapes)
+        self.grad = np.empty_like(self.theta)
+        self.grads = flat_views(self.grad, shapes)
+        W1, _, W2, _ = params
+        n_hidden, n_outputs = W2.shape
+        dtype = self.theta.dtype
+        self.Z1 = np.empty((batch_size, n_hidden), dtype, order=order)
+        self.dZ1 = np.empty((batch_size, n_hidden), dtype, order=order)
+        self.Z2 = np.empty((n_outputs, batch_size), dtype).T  # see forward
+        self.X = self.Y = None  # sized by the first call to ``minibatch``
+
+    def minibatch(self, X, Y, rows):
+        """The rows ``rows`` (a slice or indices) of ``X`` and ``Y``.
+
+        A slice gives views; indices gather the rows into the workspace's own
+        arrays, so that no minibatch allocates new ones (a sparse ``X`` is
+        indexed as usual).
+        """
+        if isinstance(rows, slice):
+            return X[rows], Y[rows]
+        if self.X is None:
+            self.X = np.empty((self.Z1.shape[0], X.shape[1]), X.dtype)
+            self.Y = np.empty((self.Z1.shape[0], Y.shape[1]), Y.dtype)
+        n = len(rows)
+        if isinstance(X, np.ndarray):
+            X = np.take(X, rows, axis=0, out=self.X[:n], mode="clip")
+        else:
+            X = X[rows]
+        # mode="clip" spares the copy that mode="raise" makes of ``out``; the
+        # rows come from a permutation, so none is out of range.
+        return X, np.take(Y, rows, axis=0, out=self.Y[:n], mode="clip")
+
+
+def _product(A, B, out):
+    """A @ B for a dense or sparse A, written into ``out`` when it is given.
+
+    A column-major ``out`` receives the product as out^T = B^T A^T, which
+    BLAS writes directly (NumPy computes a column-major ``out=`` in a slower
+    loop of its own).
+    """
+    if not isinstance(A, np.ndarray):
+        product = np.asarray(A @ B)  # a sparse A gives a dense product
+        if out is None:
+            return product
+        out[...] = product
+        return out
+    if out is None:
+        return A @ B
+    if out.shape[1] > 1 and out.strides[0] == out.itemsize:
+        np.matmul(B.T, A.T, out=out.T)
+    else:
+        np.matmul(A, B, out=out)
+    return out
+
+
+def forward(X, params, activation, out_activation, workspace=None):
+    """Return ``(A1, A2)``: the hidden activations and the output probabilities.
+
+    With a ``workspace`` they are its arrays ``Z1`` and ``Z2``, overwritten by
+    the next call; otherwise new arrays.
+    """
     W1, b1, W2, b2 = params
-    Z1 = X @ W1
+    n = X.shape[0]
+    Z1 = _product(X, W1, None if workspace is None else workspace.Z1[:n])
     Z1 += b1
     A1 = HIDDEN_ACTIVATIONS[activation](Z1)
-    Z2 = A1 @ W2
+    # Z2 is column-major, computed as Z2^T = W2^T A1^T: its row reductions in
+    # the softmax (and column sums for db2) then run over contiguous memory,
+    # many times faster than over rows of a few outputs each.
+    if workspace is None:
+        Z2 = (W2.T @ A1.T).T
+    else:
+        Z2 = _product(A1, W2, workspace.Z2[:n])
     Z2 += b2
     A2 = OUTPUT_ACTIVATIONS[out_activation](Z2)
     return A1, A2
@@ -58,12 +165,18 @@ def forward(X, params, activation, out_activation):
 def cross_entropy(Y, A2, out_activation, sample_weight=None):
     """Weighted mean cross-entropy (1 / S) sum_i s_i l_i, without the penalty.
 
-    Probabilities are clipped at the smallest positive float of their dtype, so
-    that a confidently wrong prediction gives a large but finite loss.
+    For softmax outputs the rows of Y are one-hot, so l_i = -sum_k Y_ik log A2_ik
+    is -log of the true class's probability sum_k Y_ik A2_ik: one logarithm
+    per sample instead of one per output. Probabilities are clipped at the
+    smallest positive float of their dtype, so that a confidently wrong
+    prediction gives a large but finite loss.
     """
     tiny = np.finfo(A2.dtype).tiny
-    per_sample = -(Y * np.log(np.maximum(A2, tiny))).sum(axis=1)
-    if out_activation == "logistic":
+    if out_activation == "softmax":
+        true_class = np.einsum("ik,ik->i", Y, A2)
+        per_sample = -np.log(np.maximum(true_class, tiny))
+    else:
+        per_sample = -(Y * np.log(np.maximum(A2, tiny))).sum(axis=1)
         per_sample -= ((1 - Y) * np.log(np.maximum(1 - A2, tiny))).sum(axis=1)
     if sample_weight is None:
         return float(per_sample.mean())
@@ -72,40 +185,84 @@ def cross_entropy(Y, A2, out_activation, sample_weight=None):
 
 def penalty(params, alpha):
     """(alpha / 2) (|W1|^2 + |W2|^2): the L2 term before division by S."""
+    if alpha == 0:
+        return 0.0
     W1, _, W2, _ = params
     return 0.5 * alpha * float(np.vdot(W1, W1) + np.vdot(W2, W2))
 
 
-def backward(X, Y, A1, A2, params, activation, alpha, sample_weight=None):
+def _weight_gradient(A, dZ, W, alpha_over_S, out):
+    """dW = A^T dZ + (alpha / S) W, the gradient of a layer's weights, into ``out``.
+
+    For contiguous A and dZ and a row-major out, the product is added by one
+    BLAS call, gemm: C <- op(a) op(b) + beta C with beta = 1, with no
+    temporary of the size of W. gemm reads column-major arrays, and a
+    row-major array is the column-major layout of its transpose, so it
+    computes dW^T += dZ^T A.
+    """
+    np.multiply(W, alpha_over_S, out=out)
+    contiguous = all(
+        isinstance(a, np.ndarray) and (a.flags.c_contiguous or a.flags.f_contiguous)
+        for a in (A, dZ)
+    )
+    if contiguous and out.flags.c_contiguous and A.dtype == dZ.dtype == out.dtype:
+        # op(a) = dZ^T and op(b) = A: a column-major array is passed as it
+        # is, with trans set; a row-major one as its transpose, without.
+        a, trans_a = (dZ, True) if dZ.flags.f_contiguous else (dZ.T, False)
+        b, trans_b = (A, False) if A.flags.f_contiguous else (A.T, True)
+        gemm = get_blas_funcs("gemm", (A, dZ, out))
+        gemm(1.0, a, b, 1.0, out.T, trans_a, trans_b, overwrite_c=True)
+    else:
+        out += np.asarray(A.T @ dZ)  # a sparse A gives a dense product
+    return out
+
+
+def backward(
+    X, Y, A1, A2, params, activation, alpha, sample_weight=None, workspace=None
+):
     """Gradients ``[dW1, db1, dW2, db2]`` of the loss L, by backpropagation.
 
-    ``A1`` and ``A2`` come from ``forward`` and are overwritten.
+    ``A1`` and ``A2`` come from ``forward`` and are overwritten. With a
+    ``workspace`` the gradients are its arrays ``grads``, overwritten by the
+    next call; otherwise new arrays.
     """
     W1, _, W2, _ = params
-    S = X.shape[0] if sample_weight is None else sample_weight.sum()
+    n = X.shape[0]
+    S = n if sample_weight is None else sample_weight.sum()
+    if workspace is None:
+        dW1, db1, dW2, db2 = grads = [np.empty_like(p) for p in params]
+        dZ1 = None
+    else:
+        dW1, db1, dW2, db2 = grads = workspace.grads
+        dZ1 = workspace.dZ1[:n]
     # Softmax with cross-entropy, and logistic with binary cross-entropy, both
     # give dL/dZ2 = A2 - Y per sample: the output's own derivative cancels.
     dZ2 = A2
     dZ2 -= Y
     if sample_weight is None:
-        dZ2 /= S
+        dZ2 *= 1 / S
     else:
         dZ2 *= (sample_weight / S)[:, np.newaxis]
-    dW2 = A1.T @ dZ2 + (alpha / S) * W2
-    db2 = dZ2.sum(axis=0)
-    dZ1 = DERIVATIVES[activation](A1, dZ2 @ W2.T)
-    dW1 = np.asarray(X.T @ dZ1) + (alpha / S) * W1
-    db1 = dZ1.sum(axis=0)
-    return [dW1, db1, dW2, db2]
+    _weight_gradient(A1, dZ2, W2, alpha / S, dW2)
+    dZ2.sum(axis=0, out=db2)
+    dZ1 = DERIVATIVES[activation](A1, _product(dZ2, W2.T, dZ1))
+    _weight_gradient(X, dZ1, W1, alpha / S, dW1)
+    dZ1.sum(axis=0, out=db1)
+    return grads
 
 
 def loss_and_gradients(
-    X, Y, params, activation, out_activation, alpha, sample_weight=None
+    X, Y, params, activation, out_activation, alpha, sample_weight=None, workspace=None
 ):
-    """The loss L and its gradients ``[dW1, db1, dW2, db2]`` in one pass."""
-    A1, A2 = forward(X, params, activation, out_activation)
+    """The loss L and its gradients ``[dW1, db1, dW2, db2]`` in one pass.
+
+    With a ``workspace`` (whose ``params`` are usually the ``params`` given),
+    the step allocates nothing of the size of the minibatch or of ``W1``: the
+    gradients are the workspace's ``grads``, overwritten by the next call.
+    """
+    A1, A2 = forward(X, params, activation, out_activation, workspace)
     S = X.shape[0] if sample_weight is None else sample_weight.sum()
     loss = cross_entropy(Y, A2, out_activation, sample_weight)
     loss += penalty(params, alpha) / S
-    grads = backward(X, Y, A1, A2, params, activation, alpha, sample_weight)
+    grads = backward(X, Y, A1, A2, params, activation, alpha, sample_weight, workspace)
     return loss, grads

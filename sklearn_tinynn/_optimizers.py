@@ -41,14 +41,27 @@ class GradientDescent:
 
     def update_params(self, params, grads):
         eta = self.state["learning_rate"]
-        for theta, grad in zip(params, grads):
-            theta -= eta * grad
+        for theta, grad, step in zip(params, grads, self._scratch(params)):
+            theta -= np.multiply(eta, grad, out=step)
+
+    def _scratch(self, params):
+        """One work array per parameter, kept between steps: no step allocates.
+
+        Not part of ``state``: it holds nothing to remember.
+        """
+        shapes = [theta.shape for theta in params]
+        if getattr(self, "_scratch_shapes", None) != shapes:
+            self._scratch_arrays = [np.empty_like(theta) for theta in params]
+            self._scratch_shapes = shapes
+        return self._scratch_arrays
 
     def iteration_ends(self, time_step):
         """Apply the 'invscaling' schedule after ``time_step`` samples."""
         if self.lr_schedule == "invscaling":
-            self.state["learning_rate"] = self.learning_rate_init / (
-                (time_step + 1) ** self.power_t
+            # eta0 * (t + 1) ** -power_t: underflows to 0 where eta0 / (t + 1) **
+            # power_t would overflow for a huge power_t.
+            self.state["learning_rate"] = self.learning_rate_init * (
+                (time_step + 1) ** -self.power_t
             )
 
     def trigger_stopping(self):
@@ -87,11 +100,16 @@ class SGD(GradientDescent):
 
     def update_params(self, params, grads):
         eta, mu = self.state["learning_rate"], self.momentum
-        for theta, grad, v in zip(params, grads, self.state["velocities"]):
+        velocities = self.state["velocities"]
+        for theta, grad, v, step in zip(
+            params, grads, velocities, self._scratch(params)
+        ):
+            eta_grad = np.multiply(eta, grad, out=step)
             v *= mu
-            v -= eta * grad
+            v -= eta_grad
             if self.nesterov:
-                theta += mu * v - eta * grad
+                theta -= eta_grad
+                theta += np.multiply(mu, v, out=step)
             else:
                 theta += v
 
@@ -130,9 +148,13 @@ class Adam(GradientDescent):
         state["t"] += 1
         t, b1, b2 = state["t"], self.beta_1, self.beta_2
         eta_t = state["learning_rate"] * math.sqrt(1 - b2**t) / (1 - b1**t)
-        for theta, grad, m, v in zip(params, grads, state["m"], state["v"]):
+        moments = zip(state["m"], state["v"], self._scratch(params))
+        for theta, grad, (m, v, step) in zip(params, grads, moments):
+            # Each equation of the class docstring, in place in m, v and the
+            # work array ``step``: no temporary array is allocated.
             m *= b1
-            m += (1 - b1) * grad
+            m += np.multiply(1 - b1, grad, out=step)
             v *= b2
-            v += (1 - b2) * grad**2
-            theta -= eta_t * m / (np.sqrt(v) + self.epsilon)
+            v += np.multiply(1 - b2, np.square(grad, out=step), out=step)
+            denominator = np.add(np.sqrt(v, out=step), self.epsilon, out=step)
+            theta -= np.multiply(eta_t, np.divide(m, denominator, out=step), out=step)

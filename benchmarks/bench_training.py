@@ -1,0 +1,460 @@
+"""Training and prediction speed of TwoLayerNNClassifier against MLPClassifier.
+
+Runs each contender in turn within every round (ours, then MLPClassifier, then
+the same matrix products alone, then PyTorch when it is installed), several
+rounds, and reports medians and ratios: a ratio of two runs taken seconds
+apart is robust to other load on the machine, an absolute time is not. Writes
+the tables, with the machine they ran on, to ``docs/benchmarks.md``.
+
+Configurations (those of the speed issue):
+
+* minibatch: Fashion-MNIST 60k/10k scaled to [0, 1], hidden 128, relu, adam,
+  batch 200, learning_rate_init 1e-3, alpha 1e-4, tol=0, a fixed number of
+  epochs, float32 and float64;
+* full batch: solver='gd' as in the original notebook (784-10-10, learning rate
+  0.1, alpha 0, 500 iterations) on 5,000 MNIST digits, against the notebook's
+  loop written plainly in float64 NumPy below (``notebook_gd``);
+* peak memory of one epoch on 60k x 784 float32 (tracemalloc, which NumPy
+  reports its allocations to, each fit in a fresh subprocess);
+* predict_proba on 10,000 rows and single-row predict latency.
+
+Usage::
+
+    python benchmarks/bench_training.py              # full run, writes the docs
+    python benchmarks/bench_training.py --quick      # a smoke run, writes nothing
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import numpy as np
+import sklearn
+import threadpoolctl
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+
+from sklearn_tinynn import TwoLayerNNClassifier
+from sklearn_tinynn.datasets import load_mnist_csv, load_mnist_idx
+
+ROOT = Path(__file__).resolve().parents[1]
+FASHION = "/usr/share/datasets/fashion-mnist"
+MNIST_5K = "/work/shared/data/mnist_5k.csv.gz"
+ADAM = dict(
+    solver="adam",
+    batch_size=200,
+    learning_rate_init=1e-3,
+    alpha=1e-4,
+    tol=0.0,
+    random_state=0,
+)
+HIDDEN = 128
+BATCH = 200
+
+
+# ----------------------------------------------------------------- helpers
+
+
+def timed(function):
+    """Wall-clock seconds of one call of ``function``."""
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def interleave(contenders, rounds):
+    """Time every contender once per round, in turn; return their lists of times."""
+    times = {name: [] for name in contenders}
+    for _ in range(rounds):
+        for name, function in contenders.items():
+            times[name].append(timed(function))
+    return times
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def load_fashion(directory, dtype):
+    X, y, X_test, y_test = load_mnist_idx(directory)
+    return (X / 255).astype(dtype), y, (X_test / 255).astype(dtype), y_test
+
+
+def load_digits_5k(path, fallback_directory):
+    """The 5,000 MNIST digits, or Fashion-MNIST's first 5,000 images without them."""
+    if Path(path).exists():
+        X, y = load_mnist_csv(path, label_column=-1)
+        return X / 255, y, f"MNIST 5k ({Path(path).name})"
+    X, y, _, _ = load_mnist_idx(fallback_directory)
+    return X[:5000] / 255, y[:5000], "Fashion-MNIST's first 5,000 images"
+
+
+def epoch_products(X, n_hidden, n_outputs, batch_size):
+    """The matrix products of one epoch, alone, with the shapes of training.
+
+    Per minibatch: Z1 = X_b W1, Z2 = A1 W2 (forward); A1^T dZ2, dZ2 W2^T and
+    X_b^T dZ1 (backward), written into preallocated arrays.
+    """
+    rng = np.random.default_rng(0)
+    dtype = X.dtype
+    n_features = X.shape[1]
+    W1 = rng.standard_normal((n_features, n_hidden)).astype(dtype)
+    W2 = rng.standard_normal((n_hidden, n_outputs)).astype(dtype)
+    rows = min(batch_size, X.shape[0])
+    A1 = rng.standard_normal((rows, n_hidden)).astype(dtype)
+    dZ2 = rng.standard_normal((rows, n_outputs)).astype(dtype)
+    Z2 = np.empty_like(dZ2)
+    dW2, dW1 = np.empty_like(W2), np.empty_like(W1)
+
+    def run():
+        for start in range(0, X.shape[0], batch_size):
+            X_b = X[start : start + batch_size]
+            n = X_b.shape[0]
+            np.matmul(X_b, W1, out=A1[:n])
+            np.matmul(A1[:n], W2, out=Z2[:n])
+            np.matmul(A1[:n].T, dZ2[:n], out=dW2)
+            np.matmul(dZ2[:n], W2.T, out=A1[:n])
+            np.matmul(X_b.T, A1[:n], out=dW1)
+
+    return run
+
+
+# ------------------------------------------------------------- minibatch
+
+
+def torch_trainer(X, y, epochs):
+    """The same network and Adam in PyTorch on the CPU (only when installed)."""
+    import torch
+
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(X.shape[1], HIDDEN),
+        torch.nn.ReLU(),
+        torch.nn.Linear(HIDDEN, 10),
+    ).to(X_t.dtype)
+    # L = mean cross-entropy + (alpha / 2 n) |W|^2: weight decay alpha / n.
+    weights = [model[0].weight, model[2].weight]
+    biases = [model[0].bias, model[2].bias]
+    optimizer = torch.optim.Adam(
+        [
+            {"params": weights, "weight_decay": ADAM["alpha"] / BATCH},
+            {"params": biases, "weight_decay": 0.0},
+        ],
+        lr=ADAM["learning_rate_init"],
+    )
+    loss_function = torch.nn.CrossEntropyLoss()
+
+    def fit():
+        for _ in range(epochs):
+            for batch in torch.randperm(len(X_t)).split(BATCH):
+                optimizer.zero_grad()
+                loss = loss_function(model(X_t[batch]), y_t[batch])
+                loss.backward()
+                optimizer.step()
+
+    def accuracy(X_test, y_test):
+        with torch.no_grad():
+            predicted = model(torch.from_numpy(X_test)).argmax(dim=1).numpy()
+        return float((predicted == y_test).mean())
+
+    return fit, accuracy
+
+
+def bench_minibatch(directory, dtype, epochs, rounds, n_train):
+    X, y, X_test, y_test = load_fashion(directory, dtype)
+    X, y = X[:n_train], y[:n_train]
+    models = {}
+
+    def fit(name, make):
+        def run():
+            models[name] = make().fit(X, y)
+
+        return run
+
+    contenders = {
+        "ours": fit(
+            "ours", lambda: TwoLayerNNClassifier(HIDDEN, max_iter=epochs, **ADAM)
+        ),
+        "MLPClassifier": fit(
+            "MLPClassifier", lambda: MLPClassifier((HIDDEN,), max_iter=epochs, **ADAM)
+        ),
+        "products": epoch_products(X, HIDDEN, 10, BATCH),
+    }
+    torch_accuracy = None
+    if importlib.util.find_spec("torch") is not None:
+        torch_fit, torch_accuracy = torch_trainer(X, y, epochs)
+        contenders["PyTorch"] = torch_fit
+    times = interleave(contenders, rounds)
+    per_epoch = {
+        name: median(t) / (1 if name == "products" else epochs)
+        for name, t in times.items()
+    }
+    accuracy = {name: model.score(X_test, y_test) for name, model in models.items()}
+    if torch_accuracy is not None:
+        accuracy["PyTorch"] = torch_accuracy(X_test, y_test)
+    return per_epoch, accuracy, models, X_test
+
+
+# ------------------------------------------------------------- full batch
+
+
+def notebook_gd(X, y, iterations, learning_rate):
+    """The notebook's full-batch loop, written plainly in float64 NumPy.
+
+    Samples are columns, as in the notebook; the one-hot targets are built
+    once, the softmax subtracts each column's maximum.
+    """
+    rng = np.random.default_rng(0)
+    X = np.ascontiguousarray(X.T, dtype=np.float64)
+    m = X.shape[1]
+    Y = np.eye(10)[y].T
+    W1, b1 = rng.random((10, X.shape[0])) - 0.5, rng.random((10, 1)) - 0.5
+    W2, b2 = rng.random((10, 10)) - 0.5, rng.random((10, 1)) - 0.5
+    for _ in range(iterations):
+        Z1 = W1 @ X + b1
+        A1 = np.maximum(Z1, 0)
+        Z2 = W2 @ A1 + b2
+        E = np.exp(Z2 - Z2.max(axis=0))
+        A2 = E / E.sum(axis=0)
+        dZ2 = A2 - Y
+        dW2 = dZ2 @ A1.T / m
+        db2 = dZ2.sum(axis=1, keepdims=True) / m
+        dZ1 = (W2.T @ dZ2) * (Z1 > 0)
+        dW1 = dZ1 @ X.T / m
+        db1 = dZ1.sum(axis=1, keepdims=True) / m
+        W1 -= learning_rate * dW1
+        b1 -= learning_rate * db1
+        W2 -= learning_rate * dW2
+        b2 -= learning_rate * db2
+    return W1, b1, W2, b2
+
+
+def bench_full_batch(X, y, iterations, rounds):
+    notebook = dict(
+        hidden_layer_size=10,
+        solver="gd",
+        learning_rate_init=0.1,
+        alpha=0.0,
+        max_iter=iterations,
+        n_iter_no_change=np.inf,
+        random_state=0,
+    )
+    X32 = X.astype(np.float32)
+    contenders = {
+        "notebook loop (float64)": lambda: notebook_gd(X, y, iterations, 0.1),
+        "ours, float64 input": lambda: TwoLayerNNClassifier(**notebook).fit(X, y),
+        "ours, float32 input": lambda: TwoLayerNNClassifier(**notebook).fit(X32, y),
+    }
+    products = epoch_products(X, 10, 10, X.shape[0])
+    contenders["products (float64)"] = lambda: [products() for _ in range(iterations)]
+    return {name: median(t) for name, t in interleave(contenders, rounds).items()}
+
+
+# ------------------------------------------------------------- memory
+
+
+def peak_memory_child(directory, which):
+    """In a fresh process: the tracemalloc peak of one epoch's fit, in bytes."""
+    X, y, _, _ = load_fashion(directory, np.float32)
+    estimator = (
+        TwoLayerNNClassifier(HIDDEN, max_iter=1, **ADAM)
+        if which == "ours"
+        else MLPClassifier((HIDDEN,), max_iter=1, **ADAM)
+    )
+    tracemalloc.start()
+    estimator.fit(X, y)
+    print(json.dumps({"peak": tracemalloc.get_traced_memory()[1], "X": X.nbytes}))
+
+
+def bench_memory(directory):
+    peaks = {}
+    for which in ("ours", "MLPClassifier"):
+        command = [sys.executable, __file__, "--data", directory, "--memory-of", which]
+        result = json.loads(subprocess.check_output(command, text=True))
+        peaks[which] = result["peak"]
+    return peaks, result["X"]
+
+
+# ------------------------------------------------------------- prediction
+
+
+def bench_prediction(models, X_test, rounds):
+    ours, mlp = models["ours"], models["MLPClassifier"]
+    X_10k, x_1 = X_test[:10000], X_test[:1]
+    calls = 200
+
+    def single_rows(model):
+        return lambda: [model.predict(x_1) for _ in range(calls)]
+
+    proba = interleave(
+        {
+            "ours": lambda: ours.predict_proba(X_10k),
+            "MLPClassifier": lambda: mlp.predict_proba(X_10k),
+        },
+        rounds * 5,
+    )
+    latency = interleave(
+        {"ours": single_rows(ours), "MLPClassifier": single_rows(mlp)}, rounds * 5
+    )
+    rows_per_s = {name: len(X_10k) / median(t) for name, t in proba.items()}
+    seconds = {name: median(t) / calls for name, t in latency.items()}
+    return rows_per_s, seconds
+
+
+# ------------------------------------------------------------- report
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [
+            line.split(":", 1)[1].strip()
+            for line in cpuinfo.read_text().splitlines()
+            if line.startswith("model name")
+        ]
+        cpu = names[0] if names else cpu
+    blas = [
+        f"{info['internal_api']} {info['version']} ({info.get('architecture')}, "
+        f"{info['num_threads']} threads)"
+        for info in threadpoolctl.threadpool_info()
+        if info["user_api"] == "blas"
+    ]
+    openblas_env = {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")}
+    return [
+        f"CPU: {cpu}, {os.cpu_count()} logical cores",
+        f"Python {platform.python_version()}, NumPy {np.__version__}, "
+        f"scikit-learn {sklearn.__version__}, BLAS: {', '.join(blas) or 'unknown'}",
+        f"OPENBLAS_* environment: {openblas_env or 'none set'}",
+    ]
+
+
+def ratio_row(name, value, reference, unit="s"):
+    return f"| {name} | {value:.4g} {unit} | {value / reference:.2f} |"
+
+
+def report(results, args):
+    lines = ["# Benchmarks", ""]
+    lines += [
+        "Generated by `python benchmarks/bench_training.py` "
+        f"({args.rounds} rounds, medians; ratios are to MLPClassifier's time "
+        "or to the notebook loop's, measured in the same round).",
+        "",
+    ]
+    lines += [f"- {line}" for line in results["machine"]]
+    lines += [
+        f"- Load average (1 min) before and after: {results['load'][0]:.2f}, "
+        f"{results['load'][1]:.2f} on {os.cpu_count()} cores",
+        "",
+    ]
+    for dtype, (per_epoch, accuracy) in results["minibatch"].items():
+        mlp = per_epoch["MLPClassifier"]
+        lines += [
+            f"## Adam, Fashion-MNIST {args.n_train} x 784, {dtype}",
+            "",
+            f"784-{HIDDEN}-10 relu, batch {BATCH}, learning rate 1e-3, alpha 1e-4, "
+            f"{args.epochs} epochs; time per epoch, test accuracy after them.",
+            "",
+            "| | time per epoch | x MLPClassifier | test accuracy |",
+            "|---|---|---|---|",
+        ]
+        for name, seconds in per_epoch.items():
+            acc = f"{accuracy[name]:.4f}" if name in accuracy else "-"
+            lines.append(f"{ratio_row(name, seconds, mlp)} {acc} |")
+        share = per_epoch["products"] / per_epoch["ours"]
+        lines += ["", f"Matrix products alone: {share:.0%} of our epoch.", ""]
+    full = results["full_batch"]
+    reference = full["notebook loop (float64)"]
+    lines += [
+        f"## Full-batch gradient descent, {results['digits']}",
+        "",
+        f"784-10-10 relu, learning rate 0.1, alpha 0, {args.iterations} iterations.",
+        "",
+        "| | time | x notebook loop |",
+        "|---|---|---|",
+    ]
+    lines += [ratio_row(name, seconds, reference) for name, seconds in full.items()]
+    peaks, x_bytes = results["memory"]
+    lines += [
+        "",
+        "## Peak memory of one epoch's fit, 60,000 x 784 float32",
+        "",
+        f"tracemalloc peak beyond the data (X itself: {x_bytes / 2**20:.0f} MiB).",
+        "",
+        "| | peak | x MLPClassifier |",
+        "|---|---|---|",
+    ]
+    lines += [
+        ratio_row(name, peak / 2**20, peaks["MLPClassifier"] / 2**20, "MiB")
+        for name, peak in peaks.items()
+    ]
+    rows_per_s, latency = results["prediction"]
+    lines += [
+        "",
+        "## Prediction (float32 models of the Adam run above)",
+        "",
+        "| | predict_proba, 10,000 rows | x MLPClassifier | predict, 1 row "
+        "| x MLPClassifier |",
+        "|---|---|---|---|---|",
+    ]
+    for name in rows_per_s:
+        lines.append(
+            f"| {name} | {rows_per_s[name]:,.0f} rows/s "
+            f"| {rows_per_s[name] / rows_per_s['MLPClassifier']:.2f} "
+            f"| {latency[name] * 1e6:.0f} us "
+            f"| {latency[name] / latency['MLPClassifier']:.2f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=FASHION, help="Fashion-MNIST IDX directory")
+    parser.add_argument("--digits", default=MNIST_5K, help="5,000 MNIST digits, CSV")
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--iterations", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--n-train", type=int, default=60000)
+    parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes, one round, writes nothing"
+    )
+    parser.add_argument("--memory-of", choices=["ours", "MLPClassifier"])
+    args = parser.parse_args()
+    if args.memory_of:
+        return peak_memory_child(args.data, args.memory_of)
+    if args.quick:
+        args.epochs, args.iterations, args.rounds, args.n_train = 1, 50, 1, 10000
+    warnings.simplefilter("ignore", ConvergenceWarning)
+
+    results = {"machine": machine(), "minibatch": {}}
+    load_before = os.getloadavg()[0]
+    for dtype in ("float32", "float64"):
+        per_epoch, accuracy, models, X_test = bench_minibatch(
+            args.data, np.dtype(dtype), args.epochs, args.rounds, args.n_train
+        )
+        results["minibatch"][dtype] = (per_epoch, accuracy)
+        if dtype == "float32":
+            results["prediction"] = bench_prediction(models, X_test, args.rounds)
+    X, y, results["digits"] = load_digits_5k(args.digits, args.data)
+    results["full_batch"] = bench_full_batch(X, y, args.iterations, args.rounds)
+    results["memory"] = bench_memory(args.data)
+    results["load"] = (load_before, os.getloadavg()[0])
+    text = report(results, args)
+    print(text)
+    if not args.quick:
+        Path(args.output).write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,602 @@
+"""The command line: ``python -m sklearn_tinynn`` and ``sklearn-tinynn``.
+
+Without arguments it trains on scikit-learn's bundled digits and prints the test
+accuracy. ``train``, ``evaluate`` and ``predict`` work on CSV files, IDX
+directories and the named data sets ``digits``, ``mnist`` and
+``fashion-mnist``. Pixels are divided by the largest value their format can
+hold, so that the network sees [0, 1]: 255 for the 8-bit MNIST-style formats,
+16 for scikit-learn's digits. Bad arguments, missing files and malformed data
+end with one line on stderr and exit code 2.
+"""
+
+import argparse
+import gzip
+import math
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import classification_report, confusion_matrix
+from sklearn.model_selection import train_test_split
+
+from . import datasets
+from ._classifier import TwoLayerNNClassifier
+from ._progress import TextProgressBar
+
+PROG = "sklearn-tinynn"
+
+# The command run without arguments: the README's demo, a few seconds on digits.
+DEMO_ARGS = [
+    "train",
+    "--train",
+    "digits",
+    "--learning-rate",
+    "0.01",
+    "--early-stopping",
+]
+
+FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
+
+# The original notebook: 784 -> 10 (ReLU) -> 10 (softmax), full-batch gradient
+# descent with learning rate 0.1 for 500 iterations, no penalty.
+PRESETS = {
+    "notebook": {
+        "hidden_layer_size": 10,
+        "activation": "relu",
+        "solver": "gd",
+        "learning_rate_init": 0.1,
+        "max_iter": 500,
+        "alpha": 0.0,
+    },
+}
+
+# Command-line option -> TwoLayerNNClassifier parameter.
+_HYPERPARAMETERS = {
+    "hidden": "hidden_layer_size",
+    "activation": "activation",
+    "solver": "solver",
+    "learning_rate": "learning_rate_init",
+    "schedule": "learning_rate",
+    "max_iter": "max_iter",
+    "batch_size": "batch_size",
+    "alpha": "alpha",
+    "random_state": "random_state",
+    "early_stopping": "early_stopping",
+    "validation_fraction": "validation_fraction",
+    "tol": "tol",
+    "n_iter_no_change": "n_iter_no_change",
+}
+
+
+class UsageError(Exception):
+    """A bad argument, a missing file or unusable data: exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr, exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+@dataclass
+class Data:
+    """Images scaled to [0, 1] and labels; ``X_test`` is None without a test part."""
+
+    name: str
+    X: np.ndarray
+    y: np.ndarray
+    X_test: np.ndarray = None
+    y_test: np.ndarray = None
+
+    def test_part(self):
+        """The test split when the source has one (IDX, MNIST), else everything."""
+        if self.X_test is None:
+            return self.X, self.y
+        return self.X_test, self.y_test
+
+
+# ------------------------------------------------------------------ data
+
+
+def read_data(source, label_column=0):
+    """Load a CSV file, an IDX directory, or ``digits``/``mnist``/``fashion-mnist``.
+
+    Parameters
+    ----------
+    source : str
+        A path, or one of the names.
+    label_column : int, default=0
+        Index of the label column of a CSV file (-1: last).
+
+    Returns
+    -------
+    data : Data
+        The images as float32 in [0, 1], and the labels.
+
+    Examples
+    --------
+    >>> from sklearn_tinynn._cli import read_data
+    >>> data = read_data("digits")
+    >>> data.X.shape, float(data.X.max()), data.X_test is None
+    ((1797, 64), 1.0, True)
+    """
+    if source == "digits":
+        from sklearn.datasets import load_digits
+
+        X, y = load_digits(return_X_y=True)
+        return Data("digits", (X / 16).astype(np.float32), y)
+    if source == "mnist":
+        return _split_data("mnist", _fetch_mnist())
+    if source == "fashion-mnist":
+        if not Path(FASHION_MNIST_DIR).is_dir():
+            raise UsageError(
+                f"fashion-mnist: no directory {FASHION_MNIST_DIR}; install it with "
+                "'apt-get install dataset-fashion-mnist', or pass the path of a "
+                "directory holding the four IDX files"
+            )
+        return _split_data(source, datasets.load_mnist_idx(FASHION_MNIST_DIR))
+    path = Path(source)
+    if path.is_dir():
+        return _split_data(source, datasets.load_mnist_idx(path))
+    if not path.is_file():
+        raise UsageError(
+            f"{source}: no such file or directory; expected a CSV file, a directory "
+            "of IDX files, or one of the names digits, mnist, fashion-mnist"
+        )
+    n_pixels = len(_first_line(path).split(",")) - 1
+    X, y = datasets.load_mnist_csv(path, label_column=label_column, n_pixels=n_pixels)
+    return Data(source, _scale(X), y)
+
+
+def _fetch_mnist():
+    """OpenML's MNIST, or an error that names the command line's alternatives."""
+    try:
+        with warnings.catch_warnings():
+            # fetch_openml warns before each retry; the error below says it all.
+            warnings.simplefilter("ignore", UserWarning)
+            return datasets.fetch_mnist()
+    except OSError as exc:
+        raise UsageError(
+            f"mnist: {exc} From the command line: --train DIRECTORY of IDX files, "
+            "or --train FILE.csv"
+        ) from exc
+
+
+def _split_data(name, arrays):
+    X_train, y_train, X_test, y_test = arrays
+    return Data(name, _scale(X_train), y_train, _scale(X_test), y_test)
+
+
+def _scale(pixels):
+    """8-bit pixels 0-255 -> float32 in [0, 1]."""
+    return pixels.astype(np.float32) / 255
+
+
+def _open_text(path):
+    """Open a text file, gzipped or not (recognised by its magic bytes)."""
+    with open(path, "rb") as file:
+        gzipped = file.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rt") if gzipped else open(path)
+
+
+def _first_line(path):
+    with _open_text(path) as file:
+        return file.readline()
+
+
+def read_pixels(source, n_features):
+    """Images to predict: any data source, or a CSV of pixels only.
+
+    A CSV file whose rows have exactly ``n_features`` cells holds pixels only
+    (0-255, optionally under a header line); any other source is read by
+    :func:`read_data` and its labels are ignored.
+    """
+    path = Path(source)
+    cells = _first_line(path).split(",") if path.is_file() else []
+    if len(cells) != n_features:
+        return read_data(source).test_part()[0]
+    header = not all(_is_number(cell) for cell in cells)
+    with _open_text(path) as file:
+        try:
+            X = np.loadtxt(file, delimiter=",", skiprows=int(header), ndmin=2)
+        except ValueError as exc:
+            raise UsageError(f"{source}: {exc}") from exc
+    return _scale(X)
+
+
+def _is_number(cell):
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+# ------------------------------------------------------------------ models
+
+
+def load_model(path):
+    """Load a model saved by ``train --save``, trusting only this package's types.
+
+    skops refuses to build any type it does not trust; the types of this
+    package are trusted here, and a file needing anything else is refused.
+    """
+    import skops.io
+
+    if not Path(path).is_file():
+        raise UsageError(f"{path}: no such model file")
+    try:
+        untrusted = skops.io.get_untrusted_types(file=path)
+    except Exception as exc:  # a zip file, or not: skops raises many kinds
+        raise UsageError(f"{path}: not a skops model file ({exc})") from exc
+    refused = [name for name in untrusted if not name.startswith("sklearn_tinynn.")]
+    if refused:
+        raise UsageError(
+            f"{path}: refusing to load types that are not part of sklearn_tinynn "
+            f"(untrusted: {', '.join(refused)}); inspect the file with "
+            "skops.io.get_untrusted_types and load it yourself if you trust it"
+        )
+    model = skops.io.load(path, trusted=untrusted)
+    if not isinstance(model, TwoLayerNNClassifier):
+        raise UsageError(
+            f"{path}: holds a {type(model).__name__}, not a TwoLayerNNClassifier"
+        )
+    return model
+
+
+def build_model(args):
+    """The classifier: the preset, then every option given explicitly."""
+    params = dict(PRESETS.get(args.preset, {}))
+    for option, param in _HYPERPARAMETERS.items():
+        value = getattr(args, option)
+        if value is not None:
+            params[param] = value
+    return TwoLayerNNClassifier(**params)
+
+
+def progress_callback(kind):
+    """The progress display: 'text', 'rich' (scikit-learn's ProgressBar), 'none'."""
+    if kind == "none":
+        return None
+    if kind == "rich":
+        try:
+            from sklearn.callback import ProgressBar
+
+            return ProgressBar()
+        except ImportError as exc:
+            print(
+                f"{PROG}: note: no rich progress bar ({exc}); using the text bar",
+                file=sys.stderr,
+            )
+    return TextProgressBar()
+
+
+# ------------------------------------------------------------------ commands
+
+
+def train(args):
+    """Fit a model, print its test accuracy; save it and draw it if asked."""
+    if args.report is not None:
+        _check_report_dependencies()
+    data = read_data(args.train, args.label_column)
+    X, y = data.X, data.y
+    if args.test is not None:
+        X_test, y_test = read_data(args.test, args.label_column).test_part()
+        test_name = f"{args.test} ({len(y_test)} images)"
+    elif data.X_test is not None:
+        X_test, y_test = data.X_test, data.y_test
+        test_name = f"the test split of {data.name} ({len(y_test)} images)"
+    else:
+        X, X_test, y, y_test = _hold_out(X, y, args)
+        test_name = f"a stratified {args.test_size:.0%} hold-out ({len(y_test)} images)"
+    model = build_model(args)
+    print(f"train: {data.name}, {len(y)} images of {X.shape[1]} pixels")
+    print(f"test: {test_name}")
+    _fit(model, X, y, progress_callback(args.progress))
+    print(f"test accuracy: {model.score(X_test, y_test):.4f}")
+    if args.save is not None:
+        import skops.io
+
+        skops.io.dump(model, args.save)
+        print(f"saved: {args.save}")
+    if args.report is not None:
+        for path in write_report(model, X_test, y_test, args.report):
+            print(f"report: {path}")
+
+
+def _hold_out(X, y, args):
+    try:
+        return train_test_split(
+            X, y, test_size=args.test_size, stratify=y, random_state=args.random_state
+        )
+    except ValueError as exc:
+        raise UsageError(f"{args.train}: cannot hold out a test split ({exc})") from exc
+
+
+def _fit(model, X, y, callback):
+    """Fit with the progress callback; warnings become one-line notes."""
+    if callback is not None:
+        model.set_callbacks(callback)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        try:
+            model.fit(X, y)
+        finally:
+            model.set_callbacks()  # callbacks are not part of a saved model
+    for warning in caught:
+        print(f"{PROG}: note: {warning.message}", file=sys.stderr)
+
+
+def evaluate(args):
+    """Print accuracy, per-class precision and recall, and the confusion matrix."""
+    model = load_model(args.model)
+    X, y = read_data(args.test, args.label_column).test_part()
+    _check_n_features(model, X, args.test)
+    y_pred = model.predict(X)
+    print(f"accuracy: {np.mean(y_pred == y):.4f} on {len(y)} images of {args.test}")
+    print()
+    print(classification_report(y, y_pred, digits=4, zero_division=0))
+    labels = np.union1d(model.classes_, y)
+    print("confusion matrix (rows: true label, columns: predicted label)")
+    print(_format_matrix(confusion_matrix(y, y_pred, labels=labels), labels))
+
+
+def _format_matrix(matrix, labels):
+    names = [str(label) for label in labels]
+    width = max(len(str(matrix.max())), *map(len, names))
+    rows = [" " * width + " " + " ".join(name.rjust(width) for name in names)]
+    for name, row in zip(names, matrix):
+        cells = " ".join(str(count).rjust(width) for count in row)
+        rows.append(f"{name.rjust(width)} {cells}")
+    return "\n".join(rows)
+
+
+def predict(args):
+    """Write the predicted labels as a CSV file with one column, ``label``."""
+    model = load_model(args.model)
+    X = read_pixels(args.input, model.n_features_in_)
+    _check_n_features(model, X, args.input)
+    labels = model.predict(X)
+    with open(args.output, "w") as file:
+        file.write("label\n")
+        file.writelines(f"{label}\n" for label in labels)
+    print(f"predicted {len(labels)} labels: {args.output}")
+
+
+def _check_n_features(model, X, source):
+    if X.shape[1] != model.n_features_in_:
+        raise UsageError(
+            f"{source}: images of {X.shape[1]} pixels, but the model was trained "
+            f"on {model.n_features_in_}"
+        )
+
+
+# ------------------------------------------------------------------ report
+
+
+def _check_report_dependencies():
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as exc:
+        raise UsageError(
+            '--report needs matplotlib: pip install "sklearn-tinynn[plot]"'
+        ) from exc
+
+
+def write_report(model, X_test, y_test, directory):
+    """Draw the loss curve, hidden units, misclassified images, confusion matrix.
+
+    Returns
+    -------
+    paths : list of Path
+        The PNG files written into ``directory``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    from . import plotting
+
+    shape = _image_shape(X_test.shape[1])
+    displays = {
+        "loss_curve": plotting.LossCurveDisplay.from_estimator(model),
+        "hidden_units": plotting.HiddenUnitsDisplay.from_estimator(
+            model, image_shape=shape
+        ),
+        "misclassified": plotting.MisclassifiedDisplay.from_estimator(
+            model, X_test, y_test, image_shape=shape
+        ),
+        "confusion_matrix": ConfusionMatrixDisplay.from_estimator(
+            model, X_test, y_test
+        ),
+    }
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, display in displays.items():
+        path = Path(directory, f"{name}.png")
+        display.figure_.savefig(path, dpi=100, bbox_inches="tight")
+        plt.close(display.figure_)
+        paths.append(path)
+    return paths
+
+
+def _image_shape(n_pixels):
+    """Square images: (side, side); otherwise the plotting module's own rule."""
+    side = math.isqrt(n_pixels)
+    return (side, side) if side * side == n_pixels else None
+
+
+# ------------------------------------------------------------------ parsing
+
+
+def make_parser():
+    """The argument parser of the three commands."""
+    parser = _Parser(prog=PROG, description=__doc__.split("\n\n")[1])
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_train_parser(commands)
+    evaluate_parser = commands.add_parser(
+        "evaluate", help="score a saved model on labelled data"
+    )
+    evaluate_parser.add_argument("--model", required=True, help="a .skops file")
+    evaluate_parser.add_argument("--test", required=True, help="data source")
+    _add_label_column(evaluate_parser)
+    predict_parser = commands.add_parser(
+        "predict", help="write a saved model's predictions as CSV"
+    )
+    predict_parser.add_argument("--model", required=True, help="a .skops file")
+    predict_parser.add_argument(
+        "--input", required=True, help="data source, or a CSV of pixels only"
+    )
+    predict_parser.add_argument("--output", required=True, help="CSV file to write")
+    return parser
+
+
+def _add_label_column(parser):
+    parser.add_argument(
+        "--label-column",
+        type=int,
+        default=0,
+        help="index of the label column in CSV files; -1 for the last (default: 0)",
+    )
+
+
+def _add_train_parser(commands):
+    parser = commands.add_parser(
+        "train",
+        help="train a model and print its test accuracy",
+        description="Data sources: a CSV file (label, then pixels 0-255), a "
+        "directory of MNIST IDX files, or digits, mnist, fashion-mnist.",
+    )
+    parser.add_argument("--train", required=True, help="data source")
+    parser.add_argument(
+        "--test",
+        help="data source; default: the source's test split, or a hold-out",
+    )
+    parser.add_argument(
+        "--test-size",
+        type=_fraction,
+        default=0.25,
+        help="fraction held out for testing when there is no test data (default: 0.25)",
+    )
+    _add_label_column(parser)
+    parser.add_argument("--preset", choices=sorted(PRESETS), help=_preset_help())
+    hyper = parser.add_argument_group(
+        "hyperparameters (default: TwoLayerNNClassifier's, or the preset's)"
+    )
+    hyper.add_argument("--hidden", type=_positive_int, help="hidden units")
+    hyper.add_argument("--activation", choices=["relu", "tanh", "logistic", "identity"])
+    hyper.add_argument("--solver", choices=["adam", "sgd", "gd", "lbfgs"])
+    hyper.add_argument(
+        "--learning-rate", type=_positive_float, help="initial step size"
+    )
+    hyper.add_argument(
+        "--schedule",
+        choices=["constant", "invscaling", "adaptive"],
+        help="learning-rate schedule of sgd and gd",
+    )
+    hyper.add_argument("--max-iter", type=_positive_int, help="epochs")
+    hyper.add_argument("--batch-size", type=_positive_int)
+    hyper.add_argument("--alpha", type=_nonnegative_float, help="L2 penalty")
+    hyper.add_argument("--tol", type=_nonnegative_float)
+    hyper.add_argument("--n-iter-no-change", type=_positive_int)
+    hyper.add_argument(
+        "--early-stopping",
+        action="store_true",
+        default=None,
+        help="stop when the score on a validation split stops improving",
+    )
+    hyper.add_argument("--validation-fraction", type=_fraction)
+    hyper.add_argument("--random-state", type=int, default=0, help="(default: 0)")
+    output = parser.add_argument_group("output")
+    output.add_argument("--save", metavar="FILE", help="save the model (skops)")
+    output.add_argument(
+        "--report", metavar="DIR", help="write PNG pictures of the model to DIR"
+    )
+    output.add_argument(
+        "--progress",
+        choices=["text", "rich", "none"],
+        default="text",
+        help="progress display on stderr; rich is scikit-learn's ProgressBar "
+        "(scikit-learn >= 1.9 with rich) (default: text)",
+    )
+
+
+def _preset_help():
+    notebook = ", ".join(f"{k}={v}" for k, v in PRESETS["notebook"].items())
+    return f"notebook: the original 784-10-10 network ({notebook}); options override"
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def _positive_float(text):
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
+def _nonnegative_float(text):
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
+    return value
+
+
+def _fraction(text):
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text}")
+    return value
+
+
+_COMMANDS = {"train": train, "evaluate": evaluate, "predict": predict}
+
+
+def main(argv=None):
+    """Run the command line; returns the exit code.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments; ``None`` means ``sys.argv[1:]``. No arguments run the
+        demo: ``train --train digits --learning-rate 0.01 --early-stopping``.
+
+    Returns
+    -------
+    code : int
+        0 on success; 2 for bad arguments, missing files, unusable data or
+        a diverged fit, after one line on stderr.
+
+    Examples
+    --------
+    >>> from sklearn_tinynn._cli import main
+    >>> main(["train", "--train", "digits", "--solver", "lbfgs", "--max-iter", "50",
+    ...       "--progress", "none"])  # doctest: +ELLIPSIS
+    train: digits, 1347 images of 64 pixels
+    test: a stratified 25% hold-out (450 images)
+    test accuracy: 0.9...
+    0
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    args = make_parser().parse_args(argv or DEMO_ARGS)
+    try:
+        _COMMANDS[args.command](args)
+    except (UsageError, OSError, ValueError) as exc:
+        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _one_line(exc):
+    return " ".join(str(exc).split())

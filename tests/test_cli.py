@@ -1,0 +1,319 @@
+"""The command line: ``python -m sklearn_tinynn`` end to end in a subprocess.
+
+The data are scikit-learn's digits written as small notebook-style CSV files
+(label, then 64 pixels 0-240), so each training run takes a fraction of a
+second. The default run and train -> evaluate -> predict run in subprocesses,
+as a user runs them; the other cases call ``main`` in-process, which is what
+the subprocess runs, to keep the suite fast.
+"""
+
+import re
+import resource
+import subprocess
+import sys
+from importlib.metadata import entry_points
+
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io
+from sklearn.datasets import load_digits
+from sklearn.dummy import DummyClassifier
+from sklearn.model_selection import train_test_split
+
+from sklearn_tinynn import TwoLayerNNClassifier
+from sklearn_tinynn._cli import PRESETS, main
+
+# A fast model for the CSV round trips.
+FAST = ["--solver", "lbfgs", "--max-iter", "40", "--hidden", "20", "--progress", "none"]
+
+
+def run(*args, cwd=None):
+    """Run the command line in a fresh interpreter, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "sklearn_tinynn", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
+def accuracy(output, prefix="test accuracy"):
+    return float(re.search(rf"{prefix}: ([0-9.]+)", output).group(1))
+
+
+def assert_one_line_error(stderr):
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert re.match(r"sklearn-tinynn( \w+)?: error: ", lines[0]), stderr
+    assert "Traceback" not in stderr
+
+
+def write_csv(path, X, y, *, label_last=False, header=True):
+    pixels = pd.DataFrame(X, columns=[f"pixel{i}" for i in range(X.shape[1])])
+    labels = pd.Series(y, name="label")
+    frame = pd.concat([pixels, labels] if label_last else [labels, pixels], axis=1)
+    frame.to_csv(path, index=False, header=header)
+    return path
+
+
+@pytest.fixture(scope="module")
+def digits_csv(tmp_path_factory):
+    """train.csv and test.csv: digits as 8-bit pixels (0-16 times 15)."""
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        (X * 15).astype(int), y, train_size=600, test_size=200, random_state=0
+    )
+    folder = tmp_path_factory.mktemp("csv")
+    return {
+        "dir": folder,
+        "train": write_csv(folder / "train.csv", X_train, y_train),
+        "test": write_csv(folder / "test.csv", X_test, y_test),
+        "X_test": X_test,
+        "y_test": y_test,
+    }
+
+
+def test_default_run_trains_on_digits_quietly_and_fast():
+    # CPU time, not wall time: a loaded test machine stretches only the latter.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = run()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_seconds = (after.ru_utime - before.ru_utime) + (
+        after.ru_stime - before.ru_stime
+    )
+    assert result.returncode == 0, result.stderr
+    assert "train: digits, 1347 images of 64 pixels" in result.stdout
+    assert accuracy(result.stdout) > 0.95
+    # The progress bar goes to stderr; nothing else does, warnings included.
+    progress = result.stderr.strip().splitlines()
+    assert progress and all(
+        line.startswith("TwoLayerNNClassifier: epoch") for line in progress
+    )
+    assert "validation score" in progress[-1] and "done in" in progress[-1]
+    assert cpu_seconds < 20
+
+
+def test_train_evaluate_predict_round_trip(digits_csv, tmp_path):
+    model = tmp_path / "model.skops"
+    trained = run(
+        "train", "--train", digits_csv["train"], "--test", digits_csv["test"],
+        "--save", model, *FAST,
+    )  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    assert "train: " in trained.stdout and "600 images of 64 pixels" in trained.stdout
+    test_accuracy = accuracy(trained.stdout)
+    assert test_accuracy > 0.85
+
+    evaluated = run("evaluate", "--model", model, "--test", digits_csv["test"])
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert accuracy(evaluated.stdout, "accuracy") == test_accuracy
+    assert "precision" in evaluated.stdout and "recall" in evaluated.stdout
+    matrix_text = evaluated.stdout.split("predicted label)\n")[1].splitlines()
+    matrix = np.array([row.split()[1:] for row in matrix_text[1:11]], dtype=int)
+    assert matrix.sum() == 200
+    assert matrix.trace() / 200 == pytest.approx(test_accuracy, abs=1e-4)
+
+    output = tmp_path / "predictions.csv"
+    predicted = run(
+        "predict", "--model", model, "--input", digits_csv["test"], "--output", output
+    )
+    assert predicted.returncode == 0, predicted.stderr
+    labels = pd.read_csv(output)
+    assert list(labels.columns) == ["label"] and len(labels) == 200
+    hits = np.mean(labels["label"].to_numpy() == digits_csv["y_test"])
+    assert hits == pytest.approx(test_accuracy, abs=1e-4)
+
+    # The saved model is the classifier, for pixels scaled to [0, 1].
+    untrusted = skops.io.get_untrusted_types(file=model)
+    clf = skops.io.load(model, trusted=untrusted)
+    expected = clf.predict(digits_csv["X_test"] / 255)
+    np.testing.assert_array_equal(labels["label"], expected)
+
+    # A CSV of pixels only (no label column) gives the same predictions.
+    pixels_only = tmp_path / "pixels.csv"
+    columns = [f"pixel{i}" for i in range(64)]
+    pd.DataFrame(digits_csv["X_test"], columns=columns).to_csv(pixels_only, index=False)
+    output_2 = tmp_path / "predictions_2.csv"
+    argv = ["predict", "--model", model, "--input", pixels_only, "--output", output_2]
+    assert main([str(arg) for arg in argv]) == 0
+    np.testing.assert_array_equal(pd.read_csv(output_2)["label"], expected)
+
+
+def train_in_process(capsys, *args):
+    """Run ``main(["train", ...])``; return its stdout and stderr."""
+    assert main(["train", *map(str, args)]) == 0, capsys.readouterr().err
+    return capsys.readouterr()
+
+
+def test_label_column_last_gives_the_same_model(digits_csv, tmp_path, capsys):
+    train = pd.read_csv(digits_csv["train"])
+    label_last = write_csv(
+        tmp_path / "last.csv",
+        train.iloc[:, 1:].to_numpy(),
+        train["label"],
+        label_last=True,
+    )
+    first = train_in_process(capsys, "--train", digits_csv["train"], *FAST).out
+    last = train_in_process(
+        capsys, "--train", label_last, "--label-column", -1, *FAST
+    ).out
+    assert "a stratified 25% hold-out (150 images)" in first
+    assert accuracy(first) == accuracy(last) > 0.8
+
+
+def test_preset_notebook_then_explicit_options(digits_csv, tmp_path, capsys):
+    model = tmp_path / "notebook.skops"
+    stderr = train_in_process(
+        capsys, "--train", digits_csv["train"], "--preset", "notebook",
+        "--max-iter", 7, "--save", model, "--progress", "none",
+    ).err  # fmt: skip
+    # 7 iterations of gradient descent do not converge: a one-line note, no warning.
+    assert stderr.startswith("sklearn-tinynn: note: Solver 'gd': maximum")
+    assert len(stderr.splitlines()) == 1
+    clf = skops.io.load(model, trusted=skops.io.get_untrusted_types(file=model))
+    expected = {**PRESETS["notebook"], "max_iter": 7}
+    assert {key: clf.get_params()[key] for key in expected} == expected
+    assert expected["hidden_layer_size"] == 10 and expected["learning_rate_init"] == 0.1
+    assert clf.n_iter_ == 7 and len(clf.loss_curve_) == 7
+
+
+def test_report_writes_the_pictures(digits_csv, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    from matplotlib.image import imread
+
+    report = tmp_path / "report"
+    stdout = train_in_process(
+        capsys, "--train", digits_csv["train"], "--report", report, *FAST
+    ).out
+    names = ["loss_curve", "hidden_units", "misclassified", "confusion_matrix"]
+    for name in names:
+        image = imread(report / f"{name}.png")
+        assert image.shape[0] > 100 and image.shape[1] > 100
+        assert image.std() > 0  # something was drawn
+        assert f"report: {report / name}.png" in stdout
+
+
+def test_untrusted_model_files_are_refused(tmp_path, capsys):
+    untrusted = tmp_path / "untrusted.skops"
+    skops.io.dump({"payload": print}, untrusted)
+    assert main(["evaluate", "--model", str(untrusted), "--test", "digits"]) == 2
+    stderr = capsys.readouterr().err
+    assert_one_line_error(stderr)
+    assert "refusing to load" in stderr and "builtins.print" in stderr
+
+
+def test_missing_file_in_a_subprocess(tmp_path):
+    result = run("train", "--train", tmp_path / "missing.csv")
+    assert result.returncode == 2
+    assert_one_line_error(result.stderr)
+    assert "missing.csv: no such file or directory" in result.stderr
+
+
+def test_console_script_is_declared():
+    scripts = entry_points(group="console_scripts", name="sklearn-tinynn")
+    if not scripts:
+        pytest.skip("sklearn-tinynn is not installed with its metadata here")
+    (script,) = scripts
+    assert script.load() is main
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["train"], "the following arguments are required: --train"),
+        (["train", "--train", "digits", "--hidden", "0"], "positive integer, got 0"),
+        (["train", "--train", "digits", "--solver", "newton"], "invalid choice"),
+        (["train", "--train", "digits", "--test-size", "1.5"], "in (0, 1), got 1.5"),
+        (["train", "--train", "digits", "--learning-rate", "abc"], "invalid"),
+        (["predict", "--model", "m.skops"], "required: --input, --output"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    stderr = capsys.readouterr().err
+    assert_one_line_error(stderr)
+    assert message in stderr
+
+
+def _ragged_csv(folder):
+    path = folder / "ragged.csv"
+    path.write_text("label,a,b\n1,2,3\n4,5\n")
+    return path
+
+
+def _dummy_model(folder):
+    path = folder / "dummy.skops"
+    X, y = load_digits(return_X_y=True)
+    skops.io.dump(DummyClassifier().fit(X, y), path)
+    return path
+
+
+def _tinynn_model(folder):
+    path = folder / "tiny.skops"
+    X, y = load_digits(return_X_y=True)
+    clf = TwoLayerNNClassifier(5, solver="lbfgs", max_iter=5, random_state=0)
+    skops.io.dump(clf.fit(X / 16, y), path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "make_argv, message",
+    [
+        (lambda d: ["train", "--train", str(_ragged_csv(d))], "line 3"),
+        (lambda d: ["evaluate", "--model", str(d / "no.skops"), "--test", "digits"],
+         "no such model file"),
+        (lambda d: ["evaluate", "--model", str(_ragged_csv(d)), "--test", "digits"],
+         "not a skops model file"),
+        (lambda d: ["evaluate", "--model", str(_dummy_model(d)), "--test", "digits"],
+         "holds a DummyClassifier, not a TwoLayerNNClassifier"),
+        (lambda d: ["evaluate", "--model", str(_tinynn_model(d)),
+                    "--test", str(d / "nothing")], "no such file or directory"),
+        (lambda d: ["train", "--train", "digits", "--test", str(_ragged_csv(d))],
+         "ragged.csv"),
+    ],
+)  # fmt: skip
+def test_bad_files_and_data_exit_2_with_one_line(make_argv, message, tmp_path, capsys):
+    assert main(make_argv(tmp_path)) == 2
+    stderr = capsys.readouterr().err
+    assert_one_line_error(stderr)
+    assert message in stderr
+
+
+def test_evaluate_refuses_images_of_another_size(tmp_path, capsys):
+    X, y = load_digits(return_X_y=True)
+    csv = write_csv(tmp_path / "small.csv", (X[:, :16] * 15).astype(int), y)
+    assert (
+        main(["evaluate", "--model", str(_tinynn_model(tmp_path)), "--test", str(csv)])
+        == 2
+    )
+    stderr = capsys.readouterr().err
+    assert_one_line_error(stderr)
+    assert "images of 16 pixels, but the model was trained on 64" in stderr
+
+
+def test_mnist_offline_is_one_clear_line(monkeypatch, capsys):
+    from sklearn_tinynn import _cli
+
+    def offline(data_home=None):
+        raise OSError("could not download OpenML's mnist_784 (offline).")
+
+    monkeypatch.setattr(_cli.datasets, "fetch_mnist", offline)
+    assert main(["train", "--train", "mnist"]) == 2
+    stderr = capsys.readouterr().err
+    assert_one_line_error(stderr)
+    assert "mnist: could not download" in stderr and "--train DIRECTORY" in stderr
+
+
+def test_fashion_mnist_missing_names_the_package(monkeypatch, tmp_path, capsys):
+    from sklearn_tinynn import _cli
+
+    monkeypatch.setattr(_cli, "FASHION_MNIST_DIR", str(tmp_path / "absent"))
+    assert main(["train", "--train", "fashion-mnist"]) == 2
+    stderr = capsys.readouterr().err
+    assert_one_line_error(stderr)
+    assert "apt-get install dataset-fashion-mnist" in stderr
