@@ -44,6 +44,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from sklearn_tinynn import TwoLayerNNClassifier
+from sklearn_tinynn._network import _product
 from sklearn_tinynn.datasets import load_mnist_csv, load_mnist_idx
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,16 +103,17 @@ def epoch_products(X, n_hidden, n_outputs, batch_size):
     """The matrix products of one epoch, alone, with the shapes of training.
 
     Per minibatch: Z1 = X_b W1, Z2 = A1 W2 (forward); A1^T dZ2, dZ2 W2^T and
-    X_b^T dZ1 (backward), written into preallocated arrays.
+    X_b^T dZ1 (backward), written into preallocated arrays laid out as the
+    fit lays them out (column-major for a column-major X, and Z2 always).
     """
     rng = np.random.default_rng(0)
     dtype = X.dtype
-    n_features = X.shape[1]
-    W1 = rng.standard_normal((n_features, n_hidden)).astype(dtype)
+    order = "F" if X.flags.f_contiguous and not X.flags.c_contiguous else "C"
+    W1 = rng.standard_normal((X.shape[1], n_hidden)).astype(dtype)
     W2 = rng.standard_normal((n_hidden, n_outputs)).astype(dtype)
     rows = min(batch_size, X.shape[0])
-    A1 = rng.standard_normal((rows, n_hidden)).astype(dtype)
-    dZ2 = rng.standard_normal((rows, n_outputs)).astype(dtype)
+    A1 = np.asarray(rng.standard_normal((rows, n_hidden)), dtype, order=order)
+    dZ2 = np.asfortranarray(rng.standard_normal((rows, n_outputs)), dtype)
     Z2 = np.empty_like(dZ2)
     dW2, dW1 = np.empty_like(W2), np.empty_like(W1)
 
@@ -119,11 +121,11 @@ def epoch_products(X, n_hidden, n_outputs, batch_size):
         for start in range(0, X.shape[0], batch_size):
             X_b = X[start : start + batch_size]
             n = X_b.shape[0]
-            np.matmul(X_b, W1, out=A1[:n])
-            np.matmul(A1[:n], W2, out=Z2[:n])
-            np.matmul(A1[:n].T, dZ2[:n], out=dW2)
-            np.matmul(dZ2[:n], W2.T, out=A1[:n])
-            np.matmul(X_b.T, A1[:n], out=dW1)
+            _product(X_b, W1, A1[:n])
+            _product(A1[:n], W2, Z2[:n])
+            _product(A1[:n].T, dZ2[:n], dW2)
+            _product(dZ2[:n], W2.T, A1[:n])
+            _product(X_b.T, A1[:n], dW1)
 
     return run
 
@@ -255,7 +257,8 @@ def bench_full_batch(X, y, iterations, rounds):
         "ours, float64 input": lambda: TwoLayerNNClassifier(**notebook).fit(X, y),
         "ours, float32 input": lambda: TwoLayerNNClassifier(**notebook).fit(X32, y),
     }
-    products = epoch_products(X, 10, 10, X.shape[0])
+    # The fit of solver='gd' makes X column-major once (see _fit_iterative).
+    products = epoch_products(np.asfortranarray(X), 10, 10, X.shape[0])
     contenders["products (float64)"] = lambda: [products() for _ in range(iterations)]
     return {name: median(t) for name, t in interleave(contenders, rounds).items()}
 
@@ -429,6 +432,12 @@ def main():
     parser.add_argument(
         "--quick", action="store_true", help="small sizes, one round, writes nothing"
     )
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        help="limit BLAS to this many threads (on a shared machine, idle BLAS "
+        "threads spinning for work turn other load into erratic times)",
+    )
     parser.add_argument("--memory-of", choices=["ours", "MLPClassifier"])
     args = parser.parse_args()
     if args.memory_of:
@@ -436,7 +445,15 @@ def main():
     if args.quick:
         args.epochs, args.iterations, args.rounds, args.n_train = 1, 50, 1, 10000
     warnings.simplefilter("ignore", ConvergenceWarning)
+    with threadpoolctl.threadpool_limits(args.blas_threads, user_api="blas"):
+        results = run_all(args)
+    text = report(results, args)
+    print(text)
+    if not args.quick:
+        Path(args.output).write_text(text)
 
+
+def run_all(args):
     results = {"machine": machine(), "minibatch": {}}
     load_before = os.getloadavg()[0]
     for dtype in ("float32", "float64"):
@@ -450,10 +467,7 @@ def main():
     results["full_batch"] = bench_full_batch(X, y, args.iterations, args.rounds)
     results["memory"] = bench_memory(args.data)
     results["load"] = (load_before, os.getloadavg()[0])
-    text = report(results, args)
-    print(text)
-    if not args.quick:
-        Path(args.output).write_text(text)
+    return results
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Build (from the repository root, after ``pip install -e ".[docs]"``)::
 
-    SKLEARN_TINYNN_EXAMPLE_QUICK=1 sphinx-build -W --keep-going -b html docs docs/_build/html
+    SKLEARN_TINYNN_EXAMPLE_QUICK=1 sphinx-build -W --keep-going -b html \
+        docs docs/_build/html
 
 The build works offline: intersphinx is off (its inventories would be
 downloaded), and references to scikit-learn, SciPy and NumPy objects that the
@@ -11,16 +12,17 @@ docstrings make become plain links to those projects' pages (see
 ``examples/``; ``SKLEARN_TINYNN_EXAMPLE_QUICK=1`` makes them train briefly.
 """
 
-import os
+import sys
 from pathlib import Path
 
 import sklearn_tinynn
 
 DOCS = Path(__file__).resolve().parent
+sys.path.insert(0, str(DOCS / "sphinxext"))
 
 project = "sklearn-tinynn"
 author = "sklearn-tinynn developers"
-copyright = "sklearn-tinynn developers"  # noqa: A001 (Sphinx's name)
+copyright = "sklearn-tinynn developers"
 version = release = sklearn_tinynn.__version__
 
 extensions = [
@@ -34,25 +36,25 @@ extensions = [
 
 # benchmarks.md is written by benchmarks/bench_training.py and included by
 # performance.md; it is no page of its own.
-exclude_patterns = ["_build", "benchmarks.md", "**.ipynb_checkpoints"]
+exclude_patterns = ["_build", "benchmarks.md"]
 templates_path = ["_templates"]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-root_doc = "index"
 default_role = "literal"
 
 # -- API reference -----------------------------------------------------------
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": True}
 autodoc_typehints = "none"
 numpydoc_class_members_toctree = False
 numpydoc_show_inherited_class_members = True
 # Check our docstrings against the numpydoc standard at every build (a failed
 # check is a warning, so an error under -W). Not checked: GL01 (summary on the
 # line of the opening quotes is the house style), ES01 (an extended summary is
-# not needed for a one-line method), SA01 (See Also only where it helps), and
-# SS05 (summaries such as "Probability estimates." follow scikit-learn's).
-numpydoc_validation_checks = {"all", "GL01", "ES01", "SA01", "SS05"}
+# not needed for a one-line method), SA01 (See Also only where it helps), SS05
+# (summaries such as "Probability estimates." follow scikit-learn's) and RT02
+# (a single return value has a name, "self : TwoLayerNNClassifier", as in
+# scikit-learn; the numpydoc standard allows it).
+numpydoc_validation_checks = {"all", "GL01", "ES01", "SA01", "SS05", "RT02"}
 # Methods that scikit-learn's base classes give the estimator carry their own
 # docstrings; only ours are checked.
 numpydoc_validation_exclude = {
@@ -76,9 +78,9 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,
     "abort_on_example_error": True,
+    # Sets __file__, which the examples use to find the MNIST sample.
+    "reset_argv": "gallery_hooks.reset_argv",
 }
-if os.environ.get("SKLEARN_TINYNN_EXAMPLE_QUICK") == "1":
-    sphinx_gallery_conf["min_reported_time"] = 0
 
 # -- HTML --------------------------------------------------------------------
 
@@ -93,7 +95,6 @@ html_show_sourcelink = False
 
 # -- MyST (Markdown) ---------------------------------------------------------
 
-myst_enable_extensions = ["dollarmath"]
 myst_heading_anchors = 3
 
 # -- Offline links to scikit-learn, SciPy and NumPy --------------------------
@@ -106,17 +107,19 @@ EXTERNAL_API = {
 }
 EXTERNAL_MODULES = {"sklearn": SKLEARN + "api/{}.html"}
 # Labels of scikit-learn's user guide that its docstrings (of the methods our
-# estimator inherits) refer to with :ref:.
+# estimator inherits) refer to with :ref:; their :term: go to its glossary.
 SKLEARN_LABELS = {
+    "accuracy_score": SKLEARN + "modules/model_evaluation.html#accuracy-score",
     "metadata_routing": SKLEARN + "metadata_routing.html",
-    "glossary": SKLEARN + "glossary.html",
 }
 
 
 def _external_url(domain, reftype, target):
-    """The URL of a scikit-learn, SciPy or NumPy object or label, or None."""
+    """The URL of a scikit-learn, SciPy or NumPy object, label or term, or None."""
     if domain == "std" and reftype == "ref":
         return SKLEARN_LABELS.get(target)
+    if domain == "std" and reftype == "term":
+        return SKLEARN + "glossary.html#term-" + target.lower().replace(" ", "-")
     if domain != "py":
         return None
     package = target.split(".", 1)[0]

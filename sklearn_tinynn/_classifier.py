@@ -147,8 +147,10 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         Maximum number of loss evaluations for 'lbfgs'.
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, ``{label: weight}``; 'balanced' uses
-        ``n_samples / (n_classes * np.bincount(y))``. They multiply
-        ``sample_weight``. Not supported for multilabel targets.
+        ``n_samples / (n_classes * np.bincount(y))``, with the classes' total
+        sample weights for the counts when ``sample_weight`` is given. They
+        multiply ``sample_weight``. Multilabel targets take only 'balanced',
+        which balances each label's 0s and 1s.
 
     Attributes
     ----------
@@ -162,7 +164,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         ``(n_outputs,)``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X had string column names.
     n_iter_ : int
         Number of epochs (or L-BFGS iterations) run.
@@ -190,7 +192,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
 
     See Also
     --------
-    sklearn.neural_network.MLPClassifier : scikit-learn's multi-layer network.
+    sklearn.neural_network.MLPClassifier : The multi-layer network of scikit-learn.
 
     Notes
     -----
@@ -497,7 +499,8 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
                     f"{self.n_outputs_})."
                 )
             values = np.unique(y)
-            if not np.isin(values, (0, 1)).all():
+            # Sets, not np.isin: NumPy 1.x cannot compare strings with numbers.
+            if not set(values.tolist()) <= {0, 1}:
                 raise ValueError(
                     "A multilabel y must be an indicator matrix of 0s and 1s, but "
                     f"it has the values {values.tolist()}."
@@ -508,10 +511,13 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
                 f"y has shape {y.shape}, but this model was fitted on one label per "
                 "sample: expected (n_samples,)."
             )
-        unseen = np.setdiff1d(unique_labels(y), self.classes_)
-        if len(unseen):
+        # A set, not np.setdiff1d, for the same reason (NumPy 1.x warns and
+        # compares nothing).
+        known = set(self.classes_.tolist())
+        unseen = [label for label in unique_labels(y).tolist() if label not in known]
+        if unseen:
             raise ValueError(
-                f"y contains labels {unseen.tolist()} that are not in classes "
+                f"y contains labels {unseen} that are not in classes "
                 f"{self.classes_.tolist()} (the classes given to the first "
                 "partial_fit, or seen by fit)."
             )
@@ -528,6 +534,10 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
+            if not sample_weight.any():  # scikit-learn checks this only from 1.9
+                raise ValueError(
+                    "Sample weights must contain at least one non-zero number."
+                )
         if self.class_weight is not None:
             per_sample = self._class_weight_per_sample(y, sample_weight)
             if sample_weight is not None:

@@ -25,7 +25,6 @@ then evaluated into its arrays (``out=`` arguments) instead of new ones.
 """
 
 import numpy as np
-from scipy.linalg.blas import get_blas_funcs
 
 from ._activations import DERIVATIVES, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 
@@ -47,7 +46,7 @@ def init_params(n_features, n_hidden, n_outputs, activation, rng, dtype):
     return params
 
 
-def flat_views(flat, shapes):
+def _flat_views(flat, shapes):
     """Consecutive views of the 1-d array ``flat``, one per shape in ``shapes``."""
     views, start = [], 0
     for shape in shapes:
@@ -84,9 +83,9 @@ class Workspace:
     def __init__(self, params, batch_size, order="C"):
         shapes = [p.shape for p in params]
         self.theta = np.concatenate([p.ravel() for p in params])
-        self.params = flat_views(self.theta, shapes)
+        self.params = _flat_views(self.theta, shapes)
         self.grad = np.empty_like(self.theta)
-        self.grads = flat_views(self.grad, shapes)
+        self.grads = _flat_views(self.grad, shapes)
         W1, _, W2, _ = params
         n_hidden, n_outputs = W2.shape
         dtype = self.theta.dtype
@@ -194,26 +193,13 @@ def penalty(params, alpha):
 def _weight_gradient(A, dZ, W, alpha_over_S, out):
     """dW = A^T dZ + (alpha / S) W, the gradient of a layer's weights, into ``out``.
 
-    For contiguous A and dZ and a row-major out, the product is added by one
-    BLAS call, gemm: C <- op(a) op(b) + beta C with beta = 1, with no
-    temporary of the size of W. gemm reads column-major arrays, and a
-    row-major array is the column-major layout of its transpose, so it
-    computes dW^T += dZ^T A.
+    The product goes through NumPy's own BLAS only: calling a second BLAS
+    (scipy.linalg.blas) between NumPy's products lets the idle threads of
+    each spin on the cores the other one needs.
     """
-    np.multiply(W, alpha_over_S, out=out)
-    contiguous = all(
-        isinstance(a, np.ndarray) and (a.flags.c_contiguous or a.flags.f_contiguous)
-        for a in (A, dZ)
-    )
-    if contiguous and out.flags.c_contiguous and A.dtype == dZ.dtype == out.dtype:
-        # op(a) = dZ^T and op(b) = A: a column-major array is passed as it
-        # is, with trans set; a row-major one as its transpose, without.
-        a, trans_a = (dZ, True) if dZ.flags.f_contiguous else (dZ.T, False)
-        b, trans_b = (A, False) if A.flags.f_contiguous else (A.T, True)
-        gemm = get_blas_funcs("gemm", (A, dZ, out))
-        gemm(1.0, a, b, 1.0, out.T, trans_a, trans_b, overwrite_c=True)
-    else:
-        out += np.asarray(A.T @ dZ)  # a sparse A gives a dense product
+    _product(A.T, dZ, out)
+    if alpha_over_S != 0:
+        out += alpha_over_S * W
     return out
 
 

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.dask
 CHUNK = 300  # rows per dask block: the 1347 training digits span 5 blocks
 # Workers run BLAS on one thread, the test process on several: the same seeds
 # give the same weights up to the last bits of a dot product (bit for bit with
-# OpenBLAS, which splits no sum across threads; not promised by every BLAS).
+# NumPy's OpenBLAS when measured, but no BLAS promises that across thread counts).
 BLAS_RTOL = 1e-9
 
 
@@ -45,7 +45,7 @@ def client():
         assert len(pids - {os.getpid()}) == 2
         yield client
     alive = [pid for pid in pids if psutil.pid_exists(pid)]
-    assert not alive, f"cluster processes {alive} outlived the cluster"
+    assert not alive, f"worker processes {alive} outlived the cluster"
 
 
 @pytest.fixture(scope="module")
