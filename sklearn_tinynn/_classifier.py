@@ -751,10 +751,11 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
             X, X_val, Y, Y_val, sample_weight, sw_val = self._validation_split(
                 X, Y, sample_weight
             )
-        full_batch = self.solver == "gd"
+        # A full-batch fit reads all of X twice per step, in products with the
+        # thin W1 and dZ1: BLAS computes those fastest from column-major X, worth
+        # one copy per fit (not per partial_fit call, which is one step).
+        full_batch = self.solver == "gd" and not incremental
         if full_batch and isinstance(X, np.ndarray):
-            # Each step reads all of X twice, in products with the thin W1 and
-            # dZ1: BLAS computes those fastest from column-major X (one copy).
             X = np.asfortranarray(X)
         workspace = _network.Workspace(
             self._params,
