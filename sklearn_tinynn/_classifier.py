@@ -751,25 +751,10 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
             X, X_val, Y, Y_val, sample_weight, sw_val = self._validation_split(
                 X, Y, sample_weight
             )
-        # A full-batch fit reads all of X twice per step, in products with the
-        # thin W1 and dZ1: BLAS computes those fastest from column-major X, worth
-        # one copy per fit (not per partial_fit call, which is one step).
-        full_batch = self.solver == "gd" and not incremental
-        if full_batch and isinstance(X, np.ndarray):
-            X = np.asfortranarray(X)
-        workspace = _network.Workspace(
-            self._params,
-            self._batch_size(X.shape[0]),
-            order="F" if full_batch else "C",
-        )
-        # The fitted arrays become views of the workspace's flat vector theta,
-        # which the optimizer updates in one operation per equation.
-        W1, b1, W2, b2 = workspace.params
-        self.coefs_, self.intercepts_ = [W1, W2], [b1, b2]
-        optimizer = self._make_optimizer([workspace.theta])
-        if early_stopping:
             self._best_coefs = [c.copy() for c in self.coefs_]
             self._best_intercepts = [b.copy() for b in self.intercepts_]
+        X, workspace = self._make_workspace(X, incremental)
+        optimizer = self._make_optimizer([workspace.theta])
         try:
             for _ in range(1 if incremental else self.max_iter):
                 tasks.begin_epoch()
@@ -779,13 +764,9 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
                     self._score_validation(X_val, Y_val, sw_val)
                 self._update_no_improvement_count(early_stopping)
                 optimizer.iteration_ends(self.t_)
-                if tasks.end_epoch():
-                    break  # a callback asked to stop
-                if self._no_improvement_count > self.n_iter_no_change:
-                    if optimizer.trigger_stopping():
-                        self._report_stall(early_stopping)
-                        break
-                    self._no_improvement_count = 0
+                # tasks.end_epoch() is True when a callback asks to stop.
+                if tasks.end_epoch() or self._stalled(optimizer, early_stopping):
+                    break
             else:
                 if not incremental:
                     warnings.warn(
@@ -798,6 +779,36 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
             warnings.warn("Training interrupted by user.", stacklevel=2)
         if early_stopping:
             self.coefs_, self.intercepts_ = self._best_coefs, self._best_intercepts
+
+    def _make_workspace(self, X, incremental):
+        """The training buffers; the fitted arrays become views of their theta."""
+        # A full-batch fit reads all of X twice per step, in products with the
+        # thin W1 and dZ1: BLAS computes those fastest from column-major X, worth
+        # one copy per fit (not per partial_fit call, which is one step).
+        full_batch = self.solver == "gd" and not incremental
+        if full_batch and isinstance(X, np.ndarray):
+            X = np.asfortranarray(X)
+        workspace = _network.Workspace(
+            self._params,
+            self._batch_size(X.shape[0]),
+            order="F" if full_batch else "C",
+        )
+        # The optimizer updates the flat vector theta in one operation per
+        # equation; coefs_ and intercepts_ are views of it.
+        W1, b1, W2, b2 = workspace.params
+        self.coefs_, self.intercepts_ = [W1, W2], [b1, b2]
+        return X, workspace
+
+    def _stalled(self, optimizer, early_stopping):
+        """The stopping rule: no improvement for more than n_iter_no_change
+        epochs, and no lower learning rate left to try ('adaptive')."""
+        if self._no_improvement_count <= self.n_iter_no_change:
+            return False
+        if optimizer.trigger_stopping():
+            self._report_stall(early_stopping)
+            return True
+        self._no_improvement_count = 0
+        return False
 
     def _batch_size(self, n_samples):
         if self.solver == "gd":
