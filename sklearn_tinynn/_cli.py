@@ -148,6 +148,11 @@ def read_data(source, label_column=0):
             "of IDX files, or one of the names digits, mnist, fashion-mnist"
         )
     n_pixels = len(_first_line(path).split(",")) - 1
+    if n_pixels < 1:
+        raise UsageError(
+            f"{source}: the first line has no pixel columns (an empty file?); "
+            "expected a label and the pixels, comma-separated"
+        )
     X, y = datasets.load_mnist_csv(path, label_column=label_column, n_pixels=n_pixels)
     return Data(source, _scale(X), y)
 
@@ -196,24 +201,21 @@ def read_pixels(source, n_features):
     :func:`read_data` and its labels are ignored.
     """
     path = Path(source)
-    cells = _first_line(path).split(",") if path.is_file() else []
-    if len(cells) != n_features:
+    first = _first_line(path) if path.is_file() else ""
+    if len(first.split(",")) != n_features:
         return read_data(source).test_part()[0]
-    header = not all(_is_number(cell) for cell in cells)
-    with _open_text(path) as file:
-        try:
-            X = np.loadtxt(file, delimiter=",", skiprows=int(header), ndmin=2)
-        except ValueError as exc:
-            raise UsageError(f"{source}: {exc}") from exc
-    return _scale(X)
-
-
-def _is_number(cell):
     try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
+        # The loaders' own reading (gzip, UTF-8) and header rule; their errors
+        # already name the file.
+        lines = datasets._read_csv_lines(path)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    rows = lines[1:] if datasets._is_header(lines[0]) else lines
+    try:
+        X = np.loadtxt(rows, delimiter=",", ndmin=2)
+    except ValueError as exc:
+        raise UsageError(f"{source}: {exc}") from exc
+    return _scale(X)
 
 
 # ------------------------------------------------------------------ models

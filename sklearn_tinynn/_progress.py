@@ -127,7 +127,7 @@ class FitTasks:
     estimator : TwoLayerNNClassifier
         The estimator being fitted.
     X, y : array-like
-        The (validated) training data and labels.
+        The training data and labels, as given to ``fit``.
     sample_weight : array-like or None
         Passed to the hooks as ``metadata={"sample_weight": ...}``.
     max_epochs : int
