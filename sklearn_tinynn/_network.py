@@ -61,8 +61,9 @@ class Workspace:
 
     ``theta`` holds a copy of the parameters in one flat vector and ``params``
     views of it, in the order ``[W1, b1, W2, b2]``; ``grad`` and ``grads`` are
-    the same for the gradients. An optimizer thus updates all parameters with
-    one operation per equation, however many arrays there are. ``Z1``, ``Z2``
+    the same for the gradients, and ``scratch`` a work array of each shape. An
+    optimizer thus updates all parameters with one operation per equation,
+    however many arrays there are. ``Z1``, ``Z2``
     and ``dZ1`` receive the activations and errors of minibatches of up to
     ``batch_size`` rows (a smaller one uses their leading rows), ``X`` and
     ``Y`` the rows of a shuffled minibatch. One workspace serves one fit: it
@@ -86,6 +87,7 @@ class Workspace:
         self.params = _flat_views(self.theta, shapes)
         self.grad = np.empty_like(self.theta)
         self.grads = _flat_views(self.grad, shapes)
+        self.scratch = _flat_views(np.empty_like(self.theta), shapes)
         W1, _, W2, _ = params
         n_hidden, n_outputs = W2.shape
         dtype = self.theta.dtype
@@ -138,16 +140,22 @@ def _product(A, B, out):
     return out
 
 
-def forward(X, params, activation, out_activation, workspace=None):
+def forward(X, params, activation, out_activation, workspace=None, check=False):
     """Return ``(A1, A2)``: the hidden activations and the output probabilities.
 
     With a ``workspace`` they are its arrays ``Z1`` and ``Z2``, overwritten by
-    the next call; otherwise new arrays.
+    the next call; otherwise new arrays. With ``check=True``, raise
+    ``FloatingPointError`` when Z1 = X W1 + b1 is not finite: for finite
+    weights, a NaN or an infinity anywhere in a row of X makes that whole row
+    of Z1 non-finite (inf * 0 is NaN), so this checks X at a fraction
+    n_hidden / n_features of the cost of checking X itself.
     """
     W1, b1, W2, b2 = params
     n = X.shape[0]
     Z1 = _product(X, W1, None if workspace is None else workspace.Z1[:n])
     Z1 += b1
+    if check and not np.isfinite(Z1).all():
+        raise FloatingPointError("Z1 = X W1 + b1 is not finite.")
     A1 = HIDDEN_ACTIVATIONS[activation](Z1)
     # Z2 is column-major, computed as Z2^T = W2^T A1^T: its row reductions in
     # the softmax (and column sums for db2) then run over contiguous memory,
@@ -172,14 +180,20 @@ def cross_entropy(Y, A2, out_activation, sample_weight=None):
     """
     tiny = np.finfo(A2.dtype).tiny
     if out_activation == "softmax":
-        true_class = np.einsum("ik,ik->i", Y, A2)
-        per_sample = -np.log(np.maximum(true_class, tiny))
-    else:
-        per_sample = -(Y * np.log(np.maximum(A2, tiny))).sum(axis=1)
-        per_sample -= ((1 - Y) * np.log(np.maximum(1 - A2, tiny))).sum(axis=1)
+        # log max(p_i, tiny), in place in the one new array of the p_i.
+        log_p = np.einsum("ik,ik->i", Y, A2)
+        np.log(np.maximum(log_p, tiny, out=log_p), out=log_p)
+        return -_mean(log_p, sample_weight)
+    per_sample = -(Y * np.log(np.maximum(A2, tiny))).sum(axis=1)
+    per_sample -= ((1 - Y) * np.log(np.maximum(1 - A2, tiny))).sum(axis=1)
+    return _mean(per_sample, sample_weight)
+
+
+def _mean(values, sample_weight):
+    """(1 / S) sum_i s_i values_i: the plain mean when there are no weights."""
     if sample_weight is None:
-        return float(per_sample.mean())
-    return float(per_sample @ sample_weight / sample_weight.sum())
+        return float(values.mean())
+    return float(values @ sample_weight / sample_weight.sum())
 
 
 def penalty(params, alpha):
@@ -190,16 +204,18 @@ def penalty(params, alpha):
     return 0.5 * alpha * float(np.vdot(W1, W1) + np.vdot(W2, W2))
 
 
-def _weight_gradient(A, dZ, W, alpha_over_S, out):
+def _weight_gradient(A, dZ, W, alpha_over_S, out, scratch=None):
     """dW = A^T dZ + (alpha / S) W, the gradient of a layer's weights, into ``out``.
 
-    The product goes through NumPy's own BLAS only: calling a second BLAS
-    (scipy.linalg.blas) between NumPy's products lets the idle threads of
-    each spin on the cores the other one needs.
+    ``scratch``, an array shaped like ``W``, receives (alpha / S) W, so that
+    the penalty's term allocates nothing. The product goes through NumPy's
+    own BLAS only: calling a second BLAS (scipy.linalg.blas) between NumPy's
+    products lets the idle threads of each spin on the cores the other one
+    needs.
     """
     _product(A.T, dZ, out)
     if alpha_over_S != 0:
-        out += alpha_over_S * W
+        out += np.multiply(alpha_over_S, W, out=scratch)
     return out
 
 
@@ -217,10 +233,11 @@ def backward(
     S = n if sample_weight is None else sample_weight.sum()
     if workspace is None:
         dW1, db1, dW2, db2 = grads = [np.empty_like(p) for p in params]
-        dZ1 = None
+        dZ1 = scratch1 = scratch2 = None
     else:
         dW1, db1, dW2, db2 = grads = workspace.grads
         dZ1 = workspace.dZ1[:n]
+        scratch1, _, scratch2, _ = workspace.scratch
     # Softmax with cross-entropy, and logistic with binary cross-entropy, both
     # give dL/dZ2 = A2 - Y per sample: the output's own derivative cancels.
     dZ2 = A2
@@ -229,10 +246,10 @@ def backward(
         dZ2 *= 1 / S
     else:
         dZ2 *= (sample_weight / S)[:, np.newaxis]
-    _weight_gradient(A1, dZ2, W2, alpha / S, dW2)
+    _weight_gradient(A1, dZ2, W2, alpha / S, dW2, scratch2)
     dZ2.sum(axis=0, out=db2)
     dZ1 = DERIVATIVES[activation](A1, _product(dZ2, W2.T, dZ1))
-    _weight_gradient(X, dZ1, W1, alpha / S, dW1)
+    _weight_gradient(X, dZ1, W1, alpha / S, dW1, scratch1)
     dZ1.sum(axis=0, out=db1)
     return grads
 

@@ -120,6 +120,15 @@ class Adam(GradientDescent):
     m <- beta1 m + (1 - beta1) grad;  v <- beta2 v + (1 - beta2) grad**2
     eta_t = eta sqrt(1 - beta2**t) / (1 - beta1**t)
     theta <- theta - eta_t m / (sqrt(v) + epsilon)
+
+    The state keeps ``M = m / (1 - beta1)`` and ``V = v / (1 - beta2)``, whose
+    updates ``M <- beta1 M + grad`` and ``V <- beta2 V + grad**2`` need no
+    multiplication by a constant: two passes over the parameters fewer per
+    step (of twelve), the optimizer being bound by memory traffic. The step
+    is the same, written in M and V::
+
+        eta_t m / (sqrt(v) + eps) = c_t M / (sqrt(V) + eps'),
+        c_t = eta_t (1 - beta1) / sqrt(1 - beta2),  eps' = eps / sqrt(1 - beta2)
     """
 
     def __init__(
@@ -139,8 +148,8 @@ class Adam(GradientDescent):
     def _initial_state(self, params):
         state = super()._initial_state(params)
         state["t"] = 0
-        state["m"] = [np.zeros_like(theta) for theta in params]
-        state["v"] = [np.zeros_like(theta) for theta in params]
+        state["M"] = [np.zeros_like(theta) for theta in params]
+        state["V"] = [np.zeros_like(theta) for theta in params]
         return state
 
     def update_params(self, params, grads):
@@ -148,13 +157,15 @@ class Adam(GradientDescent):
         state["t"] += 1
         t, b1, b2 = state["t"], self.beta_1, self.beta_2
         eta_t = state["learning_rate"] * math.sqrt(1 - b2**t) / (1 - b1**t)
-        moments = zip(state["m"], state["v"], self._scratch(params))
-        for theta, grad, (m, v, step) in zip(params, grads, moments):
-            # Each equation of the class docstring, in place in m, v and the
+        root = math.sqrt(1 - b2)
+        c_t, eps = eta_t * (1 - b1) / root, self.epsilon / root
+        moments = zip(state["M"], state["V"], self._scratch(params))
+        for theta, grad, (M, V, step) in zip(params, grads, moments):
+            # Each equation of the class docstring, in place in M, V and the
             # work array ``step``: no temporary array is allocated.
-            m *= b1
-            m += np.multiply(1 - b1, grad, out=step)
-            v *= b2
-            v += np.multiply(1 - b2, np.square(grad, out=step), out=step)
-            denominator = np.add(np.sqrt(v, out=step), self.epsilon, out=step)
-            theta -= np.multiply(eta_t, np.divide(m, denominator, out=step), out=step)
+            M *= b1
+            M += grad
+            V *= b2
+            V += np.multiply(grad, grad, out=step)
+            denominator = np.add(np.sqrt(V, out=step), eps, out=step)
+            theta -= np.multiply(c_t, np.divide(M, denominator, out=step), out=step)

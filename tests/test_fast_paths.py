@@ -157,11 +157,14 @@ def test_weight_gradient_matches_numpy(dtype, layout_A, layout_dZ):
         A = np.repeat(A, 2, axis=1)[:, ::2]
     else:
         A = np.asarray(A, order=layout_A)
-    out = np.empty_like(W)
-    result = _network._weight_gradient(A, dZ, W, 0.3, out)
-    assert result is out
-    assert out.dtype == dtype
-    assert_allclose(out, expected, rtol=1e-5 if dtype == np.float32 else 1e-12)
+    out, scratch = np.empty_like(W), np.empty_like(W)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    for work in (None, scratch):  # the penalty's term allocated, or in scratch
+        out[...] = np.nan
+        result = _network._weight_gradient(A, dZ, W, 0.3, out, work)
+        assert result is out
+        assert out.dtype == dtype
+        assert_allclose(out, expected, rtol=tolerance)
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
@@ -175,18 +178,56 @@ def test_product_into_row_or_column_major_out(order):
 
 
 @pytest.mark.parametrize("weighted", [False, True])
-def test_true_class_cross_entropy_matches_the_full_sum(weighted):
+@pytest.mark.parametrize("layout_Y", ["C", "F"])
+def test_true_class_cross_entropy_matches_the_full_sum(weighted, layout_Y):
     rng = np.random.RandomState(0)
     A2 = rng.dirichlet(np.ones(5), size=30)
     A2[0] = [1, 0, 0, 0, 0]  # a probability of exactly 0 for the true class
     Y = np.eye(5)[rng.randint(5, size=30)]
     Y[0] = [0, 1, 0, 0, 0]
+    Y = np.asarray(Y, order=layout_Y)
     sw = rng.uniform(0.5, 2, 30) if weighted else None
     per_sample = -(Y * np.log(np.maximum(A2, np.finfo(float).tiny))).sum(axis=1)
     expected = np.average(per_sample, weights=sw)
     assert_allclose(_network.cross_entropy(Y, A2, "softmax", sw), expected)
     column_major = _network.cross_entropy(Y, np.asfortranarray(A2), "softmax", sw)
     assert_allclose(column_major, expected)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("sparse", [False, True])
+def test_hidden_layer_check_catches_every_non_finite_x(bad, activation, sparse):
+    # predict checks X through Z1 = X W1 + b1: every row with a NaN or an
+    # infinity must be caught, even where W1's row for that feature is all
+    # zeros (inf * 0 is NaN), and whatever g does with infinities (tanh and
+    # the logistic function map them to finite values, relu maps -inf to 0).
+    X, _, params = make_problem("softmax")
+    params[0][3] = 0.0
+    for column in (3, 5):
+        X_bad = X.copy()
+        X_bad[7, column] = bad
+        X_bad = sp.csr_matrix(X_bad) if sparse else X_bad
+        with np.errstate(invalid="ignore", over="ignore"):
+            with pytest.raises(FloatingPointError):
+                _network.forward(X_bad, params, activation, "softmax", check=True)
+    A1, A2 = _network.forward(X, params, activation, "softmax", check=True)
+    assert np.isfinite(A2).all()
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "predict_log_proba"])
+def test_predictions_reject_non_finite_x_with_scikit_learns_message(bad, method):
+    X, y = load_digits(return_X_y=True)
+    clf = TwoLayerNNClassifier(8, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X / 16, y)
+    X_bad = X[:20] / 16
+    X_bad[4, 0] = bad  # a pixel that is 0 in every image: W1's row barely trained
+    message = "Input X contains NaN" if np.isnan(bad) else "Input X contains infinity"
+    with pytest.raises(ValueError, match=message):
+        getattr(clf, method)(X_bad)
 
 
 # ------------------------------------------------------------ optimizers
@@ -330,7 +371,7 @@ def test_float32_end_to_end(solver):
         clf.fit(X, y)
     arrays = clf.coefs_ + clf.intercepts_
     arrays += [
-        a for key in ("m", "v", "velocities") for a in clf._optimizer_state.get(key, [])
+        a for key in ("M", "V", "velocities") for a in clf._optimizer_state.get(key, [])
     ]
     for array in arrays:
         assert array.dtype == np.float32
