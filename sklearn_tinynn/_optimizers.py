@@ -144,6 +144,9 @@ class Adam(GradientDescent):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         super().__init__(params, learning_rate_init, "constant", 0.5, state)
+        if "m" in self.state:  # saved by an earlier build, which kept m and v
+            self.state["M"] = [m / (1 - beta_1) for m in self.state.pop("m")]
+            self.state["V"] = [v / (1 - beta_2) for v in self.state.pop("v")]
 
     def _initial_state(self, params):
         state = super()._initial_state(params)

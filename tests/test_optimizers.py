@@ -116,3 +116,25 @@ def test_float32_parameters_stay_float32(make):
     optimizer = make(params)
     optimizer.update_params(params, grads)
     assert all(p.dtype == np.float32 for p in params)
+
+
+def test_adam_continues_from_a_state_that_kept_m_and_v():
+    # An earlier build stored Kingma & Ba's m and v; a model saved by it goes on
+    # with the same steps as one whose optimizer never stopped.
+    params, g1, g2 = make_params(), make_grads(1), make_grads(2)
+    reference = Adam(params, 0.01)
+    reference.update_params(params, g1)
+    resumed_params = [p.copy() for p in params]
+    b1, b2 = reference.beta_1, reference.beta_2
+    old_state = {
+        "learning_rate": 0.01,
+        "t": 1,
+        "m": [M * (1 - b1) for M in reference.state["M"]],
+        "v": [V * (1 - b2) for V in reference.state["V"]],
+    }
+    resumed = Adam(resumed_params, 0.01, state=old_state)
+    assert "m" not in resumed.state and "v" not in resumed.state
+    reference.update_params(params, g2)
+    resumed.update_params(resumed_params, g2)
+    for theta, expected in zip(resumed_params, params):
+        assert_allclose(theta, expected, rtol=1e-12)
