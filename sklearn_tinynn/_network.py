@@ -61,10 +61,10 @@ class Workspace:
 
     ``theta`` holds a copy of the parameters in one flat vector and ``params``
     views of it, in the order ``[W1, b1, W2, b2]``; ``grad`` and ``grads`` are
-    the same for the gradients, and ``scratch`` a work array of each shape. An
-    optimizer thus updates all parameters with one operation per equation,
-    however many arrays there are. ``Z1``, ``Z2``
-    and ``dZ1`` receive the activations and errors of minibatches of up to
+    the same for the gradients. An optimizer thus updates all parameters with
+    one operation per equation, however many arrays there are. ``scratch``
+    holds a work array of each parameter's shape. ``Z1``, ``Z2`` and ``dZ1``
+    receive the activations and errors of minibatches of up to
     ``batch_size`` rows (a smaller one uses their leading rows), ``X`` and
     ``Y`` the rows of a shuffled minibatch. One workspace serves one fit: it
     is not shared between threads.
