@@ -393,12 +393,17 @@ def ratio_row(name, value, reference, unit="s"):
     return f"| {name} | {value:.4g} {unit} | {value / reference:.2f} |"
 
 
+def round_ratios(times, name, reference):
+    """The ratio of ``name``'s time to the reference's, round by round."""
+    return [t / r for t, r in zip(times[name], times[reference])]
+
+
 def ratio_rows(times, reference):
     """Table rows: median time, and the median and range over the rounds of its
     ratio to the reference's time in the same round."""
     rows = []
     for name, round_times in times.items():
-        ratios = [t / r for t, r in zip(round_times, times[reference])]
+        ratios = round_ratios(times, name, reference)
         rows.append(
             f"| {name} | {median(round_times):.4g} s | {median(ratios):.2f} "
             f"| {min(ratios):.2f}-{max(ratios):.2f} |"
@@ -407,7 +412,7 @@ def ratio_rows(times, reference):
 
 
 def median_ratio(times, name, reference):
-    return median([t / r for t, r in zip(times[name], times[reference])])
+    return median(round_ratios(times, name, reference))
 
 
 def report(results, args):
