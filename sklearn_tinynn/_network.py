@@ -1,6 +1,6 @@
 """The two-layer network: initialization, forward pass, loss and backpropagation.
 
-Pure NumPy; nothing here knows about labels, pandas or scikit-learn. Rows are
+Nothing here knows about labels, pandas or scikit-learn. Rows are
 samples; the parameters are the flat list ``[W1, b1, W2, b2]`` with weights of
 shape ``(fan_in, fan_out)``. The names follow the equations of the user guide::
 
@@ -20,21 +20,33 @@ samples are unweighted, so that ``S`` is the number of samples). Dividing the
 penalty by ``S`` too makes an integer weight exactly equivalent to repeating a
 sample, and matches scikit-learn's ``MLPClassifier``.
 
-Training reuses one :class:`Workspace` for every step: the equations above are
-then evaluated into its arrays (``out=`` arguments) instead of new ones.
+The equations are written once, with the namespace ``xp`` of the arrays
+(NumPy when ``xp`` is None): NumPy, or any library of the Array API standard
+(array-api-strict, torch, CuPy) on any device. With NumPy arrays, sparse X
+(scipy's CSR) is accepted too. A NumPy training run may reuse one
+:class:`Workspace` for every step: the equations are then evaluated into its
+arrays (``out=`` arguments) instead of new ones; that fast path is NumPy-only.
+With another namespace the loss is a 0-d array of that namespace, so that a
+training loop on a device need not wait for it after each step.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._activations import DERIVATIVES, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 
 
-def init_params(n_features, n_hidden, n_outputs, activation, rng, dtype):
+def init_params(
+    n_features, n_hidden, n_outputs, activation, rng, dtype, xp=None, device=None
+):
     """Glorot-uniform weights and biases ``[W1, b1, W2, b2]``.
 
     Each layer draws from U(-r, r) with r = sqrt(6 / (fan_in + fan_out)), or
     sqrt(2 / (fan_in + fan_out)) for the logistic activation (Glorot & Bengio,
     2010), in the order W1, b1, W2, b2 from the NumPy ``RandomState`` ``rng``.
+    The numbers are drawn on the host, in NumPy's ``dtype``, then moved once to
+    the namespace ``xp`` and its ``device``: a random state gives the same
+    network in every namespace.
     """
     factor = 2.0 if activation == "logistic" else 6.0
     params = []
@@ -43,7 +55,17 @@ def init_params(n_features, n_hidden, n_outputs, activation, rng, dtype):
         W = rng.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype)
         b = rng.uniform(-bound, bound, fan_out).astype(dtype)
         params += [W, b]
-    return params
+    return from_numpy(params, xp, device)
+
+
+def from_numpy(arrays, xp=None, device=None):
+    """The NumPy ``arrays`` as arrays of the namespace ``xp`` on ``device``.
+
+    With ``xp`` None or NumPy they are returned as they are.
+    """
+    if xp is None or xp is np:
+        return list(arrays)
+    return [xp.asarray(a, device=device) for a in arrays]
 
 
 def _flat_views(flat, shapes):
@@ -118,14 +140,14 @@ class Workspace:
         return X, np.take(Y, rows, axis=0, out=self.Y[:n], mode="clip")
 
 
-def _product(A, B, out):
+def _product(A, B, out=None):
     """A @ B for a dense or sparse A, written into ``out`` when it is given.
 
     A column-major ``out`` receives the product as out^T = B^T A^T, which
     BLAS writes directly (NumPy computes a column-major ``out=`` in a slower
     loop of its own).
     """
-    if not isinstance(A, np.ndarray):
+    if sp.issparse(A):
         product = np.asarray(A @ B)  # a sparse A gives a dense product
         if out is None:
             return product
@@ -140,7 +162,9 @@ def _product(A, B, out):
     return out
 
 
-def forward(X, params, activation, out_activation, workspace=None, check=False):
+def forward(
+    X, params, activation, out_activation, workspace=None, check=False, xp=None
+):
     """Return ``(A1, A2)``: the hidden activations and the output probabilities.
 
     With a ``workspace`` they are its arrays ``Z1`` and ``Z2``, overwritten by
@@ -150,13 +174,14 @@ def forward(X, params, activation, out_activation, workspace=None, check=False):
     of Z1 non-finite (inf * 0 is NaN), so this checks X at a fraction
     n_hidden / n_features of the cost of checking X itself.
     """
+    xp = np if xp is None else xp
     W1, b1, W2, b2 = params
     n = X.shape[0]
     Z1 = _product(X, W1, None if workspace is None else workspace.Z1[:n])
     Z1 += b1
-    if check and not np.isfinite(Z1).all():
+    if check and not bool(xp.all(xp.isfinite(Z1))):
         raise FloatingPointError("Z1 = X W1 + b1 is not finite.")
-    A1 = HIDDEN_ACTIVATIONS[activation](Z1)
+    A1 = HIDDEN_ACTIVATIONS[activation](Z1, xp)
     # Z2 is column-major, computed as Z2^T = W2^T A1^T: its row reductions in
     # the softmax (and column sums for db2) then run over contiguous memory,
     # many times faster than over rows of a few outputs each.
@@ -165,43 +190,60 @@ def forward(X, params, activation, out_activation, workspace=None, check=False):
     else:
         Z2 = _product(A1, W2, workspace.Z2[:n])
     Z2 += b2
-    A2 = OUTPUT_ACTIVATIONS[out_activation](Z2)
+    A2 = OUTPUT_ACTIVATIONS[out_activation](Z2, xp)
     return A1, A2
 
 
-def cross_entropy(Y, A2, out_activation, sample_weight=None):
+def cross_entropy(Y, A2, out_activation, sample_weight=None, xp=None):
     """Weighted mean cross-entropy (1 / S) sum_i s_i l_i, without the penalty.
 
     For softmax outputs the rows of Y are one-hot, so l_i = -sum_k Y_ik log A2_ik
     is -log of the true class's probability sum_k Y_ik A2_ik: one logarithm
     per sample instead of one per output. Probabilities are clipped at the
-    smallest positive float of their dtype, so that a confidently wrong
-    prediction gives a large but finite loss.
+    smallest positive normal float of their dtype, so that a confidently wrong
+    prediction gives a large but finite loss. A Python float for NumPy, a 0-d
+    array of ``xp`` otherwise.
     """
-    tiny = np.finfo(A2.dtype).tiny
+    xp = np if xp is None else xp
+    tiny = xp.finfo(A2.dtype).smallest_normal
     if out_activation == "softmax":
-        # log max(p_i, tiny), in place in the one new array of the p_i.
-        log_p = np.einsum("ik,ik->i", Y, A2)
-        np.log(np.maximum(log_p, tiny, out=log_p), out=log_p)
-        return -_mean(log_p, sample_weight)
-    per_sample = -(Y * np.log(np.maximum(A2, tiny))).sum(axis=1)
-    per_sample -= ((1 - Y) * np.log(np.maximum(1 - A2, tiny))).sum(axis=1)
-    return _mean(per_sample, sample_weight)
+        if xp is np:  # log max(p_i, tiny), in place in the one new array of p_i
+            log_p = np.einsum("ik,ik->i", Y, A2)
+            np.log(np.maximum(log_p, tiny, out=log_p), out=log_p)
+        else:
+            log_p = xp.log(xp.clip(xp.sum(Y * A2, axis=1), min=tiny))
+        return -_mean(log_p, sample_weight, xp)
+    per_sample = -xp.sum(Y * xp.log(_floor(A2, tiny, xp)), axis=1)
+    per_sample -= xp.sum((1 - Y) * xp.log(_floor(1 - A2, tiny, xp)), axis=1)
+    return _mean(per_sample, sample_weight, xp)
 
 
-def _mean(values, sample_weight):
+def _floor(values, tiny, xp):
+    """max(values, tiny) elementwise (NaN stays NaN)."""
+    return np.maximum(values, tiny) if xp is np else xp.clip(values, min=tiny)
+
+
+def _mean(values, sample_weight, xp):
     """(1 / S) sum_i s_i values_i: the plain mean when there are no weights."""
     if sample_weight is None:
-        return float(values.mean())
-    return float(values @ sample_weight / sample_weight.sum())
+        mean = xp.mean(values)
+    else:
+        mean = values @ sample_weight / xp.sum(sample_weight)
+    return float(mean) if xp is np else mean
 
 
-def penalty(params, alpha):
-    """(alpha / 2) (|W1|^2 + |W2|^2): the L2 term before division by S."""
+def penalty(params, alpha, xp=None):
+    """(alpha / 2) (|W1|^2 + |W2|^2): the L2 term before division by S.
+
+    A Python float for NumPy, a 0-d array of ``xp`` otherwise (0.0 when alpha
+    is 0).
+    """
     if alpha == 0:
         return 0.0
     W1, _, W2, _ = params
-    return 0.5 * alpha * float(np.vdot(W1, W1) + np.vdot(W2, W2))
+    if xp is None or xp is np:
+        return 0.5 * alpha * float(np.vdot(W1, W1) + np.vdot(W2, W2))
+    return 0.5 * alpha * (xp.sum(W1 * W1) + xp.sum(W2 * W2))
 
 
 def _weight_gradient(A, dZ, W, alpha_over_S, out, scratch=None):
@@ -211,16 +253,30 @@ def _weight_gradient(A, dZ, W, alpha_over_S, out, scratch=None):
     the penalty's term allocates nothing. The product goes through NumPy's
     own BLAS only: calling a second BLAS (scipy.linalg.blas) between NumPy's
     products lets the idle threads of each spin on the cores the other one
-    needs.
+    needs. Without ``out`` (any namespace), a new array.
     """
+    if out is None:
+        dW = _product(A.T, dZ)
+        if alpha_over_S is not None:
+            dW += alpha_over_S * W
+        return dW
     _product(A.T, dZ, out)
-    if alpha_over_S != 0:
+    if alpha_over_S is not None:
         out += np.multiply(alpha_over_S, W, out=scratch)
     return out
 
 
 def backward(
-    X, Y, A1, A2, params, activation, alpha, sample_weight=None, workspace=None
+    X,
+    Y,
+    A1,
+    A2,
+    params,
+    activation,
+    alpha,
+    sample_weight=None,
+    workspace=None,
+    xp=None,
 ):
     """Gradients ``[dW1, db1, dW2, db2]`` of the loss L, by backpropagation.
 
@@ -228,16 +284,13 @@ def backward(
     ``workspace`` the gradients are its arrays ``grads``, overwritten by the
     next call; otherwise new arrays.
     """
+    xp = np if xp is None else xp
     W1, _, W2, _ = params
     n = X.shape[0]
-    S = n if sample_weight is None else sample_weight.sum()
-    if workspace is None:
-        dW1, db1, dW2, db2 = grads = [np.empty_like(p) for p in params]
-        dZ1 = scratch1 = scratch2 = None
-    else:
-        dW1, db1, dW2, db2 = grads = workspace.grads
-        dZ1 = workspace.dZ1[:n]
-        scratch1, _, scratch2, _ = workspace.scratch
+    S = n if sample_weight is None else xp.sum(sample_weight)
+    # The penalty's term, skipped when alpha is 0 (without asking a device
+    # whether alpha / S is 0).
+    alpha_over_S = None if alpha == 0 else alpha / S
     # Softmax with cross-entropy, and logistic with binary cross-entropy, both
     # give dL/dZ2 = A2 - Y per sample: the output's own derivative cancels.
     dZ2 = A2
@@ -245,27 +298,47 @@ def backward(
     if sample_weight is None:
         dZ2 *= 1 / S
     else:
-        dZ2 *= (sample_weight / S)[:, np.newaxis]
-    _weight_gradient(A1, dZ2, W2, alpha / S, dW2, scratch2)
+        dZ2 *= (sample_weight / S)[:, None]
+    if workspace is None:
+        dW2 = _weight_gradient(A1, dZ2, W2, alpha_over_S, None)
+        dZ1 = DERIVATIVES[activation](A1, dZ2 @ W2.T, xp)
+        dW1 = _weight_gradient(X, dZ1, W1, alpha_over_S, None)
+        return [dW1, xp.sum(dZ1, axis=0), dW2, xp.sum(dZ2, axis=0)]
+    dW1, db1, dW2, db2 = grads = workspace.grads
+    scratch1, _, scratch2, _ = workspace.scratch
+    _weight_gradient(A1, dZ2, W2, alpha_over_S, dW2, scratch2)
     dZ2.sum(axis=0, out=db2)
-    dZ1 = DERIVATIVES[activation](A1, _product(dZ2, W2.T, dZ1))
-    _weight_gradient(X, dZ1, W1, alpha / S, dW1, scratch1)
+    dZ1 = DERIVATIVES[activation](A1, _product(dZ2, W2.T, workspace.dZ1[:n]))
+    _weight_gradient(X, dZ1, W1, alpha_over_S, dW1, scratch1)
     dZ1.sum(axis=0, out=db1)
     return grads
 
 
 def loss_and_gradients(
-    X, Y, params, activation, out_activation, alpha, sample_weight=None, workspace=None
+    X,
+    Y,
+    params,
+    activation,
+    out_activation,
+    alpha,
+    sample_weight=None,
+    workspace=None,
+    xp=None,
 ):
     """The loss L and its gradients ``[dW1, db1, dW2, db2]`` in one pass.
 
-    With a ``workspace`` (whose ``params`` are usually the ``params`` given),
-    the step allocates nothing of the size of the minibatch or of ``W1``: the
-    gradients are the workspace's ``grads``, overwritten by the next call.
+    With a ``workspace`` (NumPy only; its ``params`` are usually the ``params``
+    given), the step allocates nothing of the size of the minibatch or of
+    ``W1``: the gradients are the workspace's ``grads``, overwritten by the
+    next call. The loss is a Python float for NumPy, a 0-d array of ``xp``
+    otherwise.
     """
-    A1, A2 = forward(X, params, activation, out_activation, workspace)
-    S = X.shape[0] if sample_weight is None else sample_weight.sum()
-    loss = cross_entropy(Y, A2, out_activation, sample_weight)
-    loss += penalty(params, alpha) / S
-    grads = backward(X, Y, A1, A2, params, activation, alpha, sample_weight, workspace)
+    xp = np if xp is None else xp
+    A1, A2 = forward(X, params, activation, out_activation, workspace, xp=xp)
+    S = X.shape[0] if sample_weight is None else xp.sum(sample_weight)
+    loss = cross_entropy(Y, A2, out_activation, sample_weight, xp)
+    loss += penalty(params, alpha, xp) / S
+    grads = backward(
+        X, Y, A1, A2, params, activation, alpha, sample_weight, workspace, xp
+    )
     return loss, grads

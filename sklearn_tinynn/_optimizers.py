@@ -5,6 +5,13 @@ parameter list ``[W1, b1, W2, b2]`` in place. Each optimizer keeps everything
 it must remember between steps in ``self.state``, a plain dict of numbers and
 arrays, so that an estimator can store it and continue later (``warm_start``)
 without pickling an optimizer object.
+
+``xp`` is the array namespace of the parameters (NumPy when None). With NumPy
+each update is evaluated into work arrays that the optimizer keeps between
+steps, so that no step allocates; any other namespace (torch, CuPy,
+array-api-strict) evaluates the same equations with the operators of the
+Array API standard, which allows updating an array in place but has no
+``out=``: the state then lives in that namespace, on the parameters' device.
 """
 
 import math
@@ -26,7 +33,9 @@ class GradientDescent:
         lr_schedule="constant",
         power_t=0.5,
         state=None,
+        xp=None,
     ):
+        self.xp = np if xp is None else xp
         self.learning_rate_init = learning_rate_init
         self.lr_schedule = lr_schedule
         self.power_t = power_t
@@ -42,13 +51,16 @@ class GradientDescent:
     def update_params(self, params, grads):
         eta = self.state["learning_rate"]
         for theta, grad, step in zip(params, grads, self._scratch(params)):
-            theta -= np.multiply(eta, grad, out=step)
+            theta -= _multiply(eta, grad, step)
 
     def _scratch(self, params):
         """One work array per parameter, kept between steps: no step allocates.
 
-        Not part of ``state``: it holds nothing to remember.
+        Not part of ``state``: it holds nothing to remember. None for each
+        parameter of a namespace other than NumPy (new arrays instead).
         """
+        if self.xp is not np:
+            return [None] * len(params)
         shapes = [theta.shape for theta in params]
         if getattr(self, "_scratch_shapes", None) != shapes:
             self._scratch_arrays = [np.empty_like(theta) for theta in params]
@@ -88,14 +100,15 @@ class SGD(GradientDescent):
         momentum=0.9,
         nesterov=True,
         state=None,
+        xp=None,
     ):
         self.momentum = momentum
         self.nesterov = nesterov
-        super().__init__(params, learning_rate_init, lr_schedule, power_t, state)
+        super().__init__(params, learning_rate_init, lr_schedule, power_t, state, xp)
 
     def _initial_state(self, params):
         state = super()._initial_state(params)
-        state["velocities"] = [np.zeros_like(theta) for theta in params]
+        state["velocities"] = [self.xp.zeros_like(theta) for theta in params]
         return state
 
     def update_params(self, params, grads):
@@ -104,12 +117,12 @@ class SGD(GradientDescent):
         for theta, grad, v, step in zip(
             params, grads, velocities, self._scratch(params)
         ):
-            eta_grad = np.multiply(eta, grad, out=step)
+            eta_grad = _multiply(eta, grad, step)
             v *= mu
             v -= eta_grad
             if self.nesterov:
                 theta -= eta_grad
-                theta += np.multiply(mu, v, out=step)
+                theta += _multiply(mu, v, step)
             else:
                 theta += v
 
@@ -139,11 +152,12 @@ class Adam(GradientDescent):
         beta_2=0.999,
         epsilon=1e-8,
         state=None,
+        xp=None,
     ):
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
-        super().__init__(params, learning_rate_init, "constant", 0.5, state)
+        super().__init__(params, learning_rate_init, "constant", 0.5, state, xp)
         if "m" in self.state:  # saved by an earlier build, which kept m and v
             self.state["M"] = [m / (1 - beta_1) for m in self.state.pop("m")]
             self.state["V"] = [v / (1 - beta_2) for v in self.state.pop("v")]
@@ -151,8 +165,8 @@ class Adam(GradientDescent):
     def _initial_state(self, params):
         state = super()._initial_state(params)
         state["t"] = 0
-        state["M"] = [np.zeros_like(theta) for theta in params]
-        state["V"] = [np.zeros_like(theta) for theta in params]
+        state["M"] = [self.xp.zeros_like(theta) for theta in params]
+        state["V"] = [self.xp.zeros_like(theta) for theta in params]
         return state
 
     def update_params(self, params, grads):
@@ -164,11 +178,24 @@ class Adam(GradientDescent):
         c_t, eps = eta_t * (1 - b1) / root, self.epsilon / root
         moments = zip(state["M"], state["V"], self._scratch(params))
         for theta, grad, (M, V, step) in zip(params, grads, moments):
-            # Each equation of the class docstring, in place in M, V and the
-            # work array ``step``: no temporary array is allocated.
+            # Each equation of the class docstring, in place in M, V and (with
+            # NumPy) the work array ``step``: no temporary array is allocated.
             M *= b1
             M += grad
             V *= b2
-            V += np.multiply(grad, grad, out=step)
-            denominator = np.add(np.sqrt(V, out=step), eps, out=step)
-            theta -= np.multiply(c_t, np.divide(M, denominator, out=step), out=step)
+            V += _multiply(grad, grad, step)
+            if step is None:
+                denominator = self.xp.sqrt(V) + eps
+            else:
+                denominator = np.add(np.sqrt(V, out=step), eps, out=step)
+            theta -= _multiply(c_t, _divide(M, denominator, step), step)
+
+
+def _multiply(a, b, out):
+    """a * b, into the work array ``out``, or a new array when it is None."""
+    return a * b if out is None else np.multiply(a, b, out=out)
+
+
+def _divide(a, b, out):
+    """a / b, into the work array ``out``, or a new array when it is None."""
+    return a / b if out is None else np.divide(a, b, out=out)

@@ -1,0 +1,178 @@
+"""Array namespaces and devices on the estimator's side of the house.
+
+scikit-learn's Array API dispatch (``sklearn.set_config(array_api_dispatch=True)``)
+lets X decide where a model computes: NumPy, or any library of the Array API
+standard (array-api-strict, torch, CuPy) on any of its devices. The math in
+``_network.py`` and ``_optimizers.py`` takes that namespace as its argument
+``xp``; this module finds it, moves arrays between namespaces and devices, and
+moves a fitted model (:func:`move_to`). NumPy is always ``numpy`` itself here,
+never a wrapper of it, so that NumPy arrays keep the math's NumPy fast paths.
+"""
+
+import copy
+import importlib
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn import get_config
+from sklearn.utils import _array_api
+
+from ._network import from_numpy
+
+
+def _import_array_api_compat():
+    """array-api-compat as scikit-learn uses it, or None when it is missing.
+
+    scikit-learn >= 1.7 ships a copy of its own, whose namespaces are the
+    ones its ``get_namespace`` returns; 1.6 uses the package, if installed.
+    """
+    try:
+        from sklearn.externals import array_api_compat
+    except ImportError:
+        try:
+            import array_api_compat
+        except ImportError:
+            return None
+    return array_api_compat
+
+
+_compat = _import_array_api_compat()
+
+
+def get_namespace_and_device(*arrays):
+    """The namespace ``xp`` and the device of ``arrays`` for the math modules.
+
+    ``(numpy, None)`` unless scikit-learn's ``array_api_dispatch`` is on and
+    the arrays belong to another library than NumPy (sparse matrices and None
+    are ignored); otherwise that library's Array API namespace and the
+    arrays' common device. Arrays of different namespaces or devices raise
+    scikit-learn's error.
+    """
+    if not get_config()["array_api_dispatch"]:
+        return np, None
+    xp, is_array_api, device = _array_api.get_namespace_and_device(*arrays)
+    if not is_array_api or _array_api._is_numpy_namespace(xp):
+        return np, None
+    return xp, device
+
+
+def namespace(xp):
+    """The Array API namespace of ``xp``: a namespace, a library or its name.
+
+    'numpy' (or None) gives ``numpy`` itself; a library such as ``torch``
+    gives its Array API namespace (array-api-compat's for torch and CuPy).
+    """
+    if xp is None or xp is np or xp == "numpy":
+        return np
+    if isinstance(xp, str):
+        try:
+            xp = importlib.import_module(xp)
+        except ImportError as error:
+            raise ImportError(
+                f"Cannot move a model to the array library {xp!r}: it is not "
+                "installed. Use 'numpy', or a library of the Array API standard "
+                "such as 'torch', 'cupy' or 'array_api_strict'."
+            ) from error
+    if not hasattr(xp, "empty") or not hasattr(xp, "asarray"):
+        raise TypeError(
+            f"Expected an array namespace or its name, such as 'numpy', 'torch', "
+            f"'cupy' or 'array_api_strict'; got {xp!r}."
+        )
+    if _compat is None:
+        raise ImportError(
+            f"Moving a model to {xp.__name__} needs array-api-compat: install "
+            "it, for example with pip install 'sklearn-tinynn[array-api]'."
+        )
+    xp = _compat.array_namespace(xp.empty(0))
+    return np if _array_api._is_numpy_namespace(xp) else xp
+
+
+def to_numpy(array):
+    """A NumPy array, on the host, of an array of any namespace and device.
+
+    NumPy arrays and scipy's sparse matrices are returned as they are; the
+    result may share memory with a CPU array of another library.
+    """
+    if isinstance(array, np.ndarray) or sp.issparse(array):
+        return array
+    if _compat is None:  # then nothing but NumPy has array API dispatch
+        return np.asarray(array)
+    xp = _compat.array_namespace(array)
+    if xp.__name__.endswith("array_api_strict"):
+        # Its arrays leave only from its CPU device.
+        array = xp.asarray(array, device=xp.Device("CPU_DEVICE"))
+    return _array_api._convert_to_numpy(array, xp)
+
+
+def move_arrays(arrays, xp=None, device=None):
+    """Copies of ``arrays`` (of any namespaces) as arrays of ``xp`` on ``device``.
+
+    ``xp`` None means NumPy. The values go through the host.
+    """
+    return from_numpy([np.array(to_numpy(a)) for a in arrays], namespace(xp), device)
+
+
+def move_to(estimator, xp="numpy", device=None):
+    """A copy of a fitted model whose arrays live in the namespace ``xp``.
+
+    A model fitted under scikit-learn's Array API dispatch keeps its weights,
+    its optimizer state and its numeric ``classes_`` in the namespace and on
+    the device of its training data (a GPU, say). Move it to NumPy to save it
+    (skops, pickle) and use it on a machine without that device, and back to
+    continue training or to predict there. Numeric arrays move; arrays of
+    strings or objects (string ``classes_``, ``feature_names_in_``) stay NumPy.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The fitted model; it is left unchanged.
+    xp : str or module, default='numpy'
+        The target library: its name ('numpy', 'torch', 'cupy',
+        'array_api_strict'), the library or its Array API namespace.
+    device : device or str, default=None
+        The target device, such as 'cuda' for torch; None for the library's
+        default device (ignored for NumPy).
+
+    Returns
+    -------
+    estimator : estimator
+        A copy of ``estimator`` with its arrays in ``xp`` on ``device``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_tinynn import TwoLayerNNClassifier, move_to
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    >>> clf = TwoLayerNNClassifier(4, max_iter=3, random_state=0).fit(X, [0, 1, 1, 0])
+    >>> on_host = move_to(clf, "numpy")
+    >>> on_host is clf, type(on_host.coefs_[0]).__name__
+    (False, 'ndarray')
+    >>> bool((on_host.predict_proba(X) == clf.predict_proba(X)).all())
+    True
+    """
+    target = namespace(xp)
+
+    def move(value):
+        if isinstance(value, dict):
+            return {key: move(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(move(item) for item in value)
+        if _is_numeric_array(value):
+            return move_arrays([value], target, device)[0]
+        return copy.deepcopy(value)
+
+    moved = copy.copy(estimator)
+    for name, value in vars(estimator).items():
+        setattr(moved, name, move(value))
+    return moved
+
+
+def _is_numeric_array(value):
+    """An array of numbers (of any namespace), not of strings or objects."""
+    if isinstance(value, np.generic):  # a NumPy scalar is a number, not an array
+        return False
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "biufc"
+    if _compat is None:
+        return False
+    return _compat.is_array_api_obj(value) and not sp.issparse(value)
