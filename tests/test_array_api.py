@@ -8,6 +8,8 @@ and closed forms; one finite-difference check runs here on a device too. The
 tests of a library that is not installed are skipped.
 """
 
+import importlib
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -37,11 +39,9 @@ TOLERANCES = {np.float64: 1e-12, np.float32: 1e-5}
 def xp_device(request):
     """The namespace under test and the device to put arrays on."""
     library, device = request.param
-    pytest.importorskip("array_api_compat")
     if library == "numpy":
-        from sklearn_tinynn._array_api import _compat
-
-        return _compat.numpy, None
+        return compat_numpy(), None
+    pytest.importorskip("array_api_compat")
     module = pytest.importorskip(library)
     device = (
         module.Device(device)
@@ -49,6 +49,14 @@ def xp_device(request):
         else module.device(device)
     )
     return namespace(module), device
+
+
+def compat_numpy():
+    """array-api-compat's NumPy namespace (scikit-learn's copy where it has one)."""
+    pytest.importorskip("array_api_compat")
+    from sklearn_tinynn._array_api import _compat
+
+    return importlib.import_module(f"{_compat.__name__}.numpy")
 
 
 def on(xp, device, arrays, dtype):
@@ -94,9 +102,7 @@ def test_loss_and_gradients_match_numpy(xp_device, dtype, activation, output, we
 def test_portable_path_matches_the_workspace():
     # The Array API forms on NumPy arrays against the NumPy fast path, which
     # tests/test_fast_paths.py holds to its own reference.
-    pytest.importorskip("array_api_compat")
-    from sklearn_tinynn._array_api import _compat
-
+    xp = compat_numpy()
     for activation in ACTIVATIONS:
         X, Y, params, out_activation = make_problem("multiclass")
         workspace = _network.Workspace(params, len(X))
@@ -105,7 +111,7 @@ def test_portable_path_matches_the_workspace():
             X, Y, workspace.params, *args, workspace=workspace
         )
         portable_loss, portable = _network.loss_and_gradients(
-            X, Y, params, *args, xp=_compat.numpy
+            X, Y, params, *args, xp=xp
         )
         assert_allclose(float(portable_loss), loss, rtol=1e-12)
         for grad, ref in zip(portable, grads):
