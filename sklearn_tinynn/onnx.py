@@ -78,15 +78,23 @@ def _fitted_network(model):
     check_is_fitted(model)
     W1, W2 = (np.asarray(W) for W in model.coefs_)
     b1, b2 = (np.asarray(b) for b in model.intercepts_)
-    n_features, n_hidden = W1.shape
+    n_features, n_hidden, n_outputs = (
+        model.n_features_in_,
+        W1.shape[-1],
+        model.n_outputs_,
+    )
     shapes = [W1.shape, b1.shape, W2.shape, b2.shape]
-    expected = [(n_features, n_hidden), (n_hidden,), (n_hidden, model.n_outputs_)]
-    expected.append((model.n_outputs_,))
+    expected = [
+        (n_features, n_hidden),
+        (n_hidden,),
+        (n_hidden, n_outputs),
+        (n_outputs,),
+    ]
     if shapes != expected:
         raise ValueError(
             f"The fitted weights and biases have shapes {shapes}, but a network "
-            f"of {n_features} inputs, {n_hidden} hidden units and n_outputs_="
-            f"{model.n_outputs_} outputs needs {expected}."
+            f"of n_features_in_={n_features} inputs, {n_hidden} hidden units and "
+            f"n_outputs_={n_outputs} outputs needs {expected}."
         )
     if model.activation not in _HIDDEN_OPS:
         raise ValueError(
@@ -103,13 +111,15 @@ def _kind(model):
         return "multiclass"
     if model.out_activation_ == "logistic" and n_outputs == 1 and n_classes == 2:
         return "binary"
+    label_indices = model.classes_.tolist() == list(range(n_classes))
     if model.out_activation_ == "logistic" and n_outputs == n_classes > 1:
-        return "multilabel"
+        if label_indices:  # a multilabel model's classes_
+            return "multilabel"
     raise ValueError(
         f"out_activation_={model.out_activation_!r} with n_outputs_={n_outputs} "
         f"and {n_classes} classes is not a fitted TwoLayerNNClassifier: expected "
         "'softmax' with one output per class (3 or more), or 'logistic' with one "
-        "output for 2 classes or one output per label."
+        "output for 2 classes or one output per label (classes 0, 1, ...)."
     )
 
 
