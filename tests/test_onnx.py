@@ -13,6 +13,7 @@ import textwrap
 import numpy as np
 import pandas as pd
 import pytest
+import skops.io
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
@@ -21,6 +22,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from sklearn_tinynn import TwoLayerNNClassifier
+from sklearn_tinynn._cli import main
 
 skl2onnx = pytest.importorskip("skl2onnx")
 onnx = pytest.importorskip("onnx")
@@ -250,7 +252,7 @@ def test_target_opsets(fitted, opset, labels):
     model, X = fitted(labels)
     onx = to_onnx(model, X, target_opset=opset)
     versions = {entry.domain: entry.version for entry in onx.opset_import}
-    assert versions[""] == opset
+    assert versions[""] <= opset  # skl2onnx may declare the lowest one needed
     onnx.checker.check_model(onx, full_check=True)
     assert_same_predictions(model, X, onx)
 
@@ -360,12 +362,13 @@ def test_unfitted_estimator_raises_not_fitted_error():
 # ------------------------------------------------------------------ registration
 
 
-def run_python(code):
+def run_python(code, cwd=None):
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         capture_output=True,
         text=True,
         timeout=120,
+        cwd=cwd,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -397,9 +400,9 @@ def test_registering_twice_is_harmless(fitted):
     assert_same_predictions(*fitted(LABELS["str"]))
 
 
-def test_package_imports_without_skl2onnx():
+def test_package_imports_without_skl2onnx(saved_model, tmp_path):
     output = run_python(
-        """
+        f"""
         import sys
         sys.modules["skl2onnx"] = None  # import skl2onnx raises ImportError
         import sklearn_tinynn, sklearn_tinynn._cli
@@ -408,6 +411,60 @@ def test_package_imports_without_skl2onnx():
             import sklearn_tinynn.onnx
         except ImportError as exc:
             print(exc)
-        """
+        code = sklearn_tinynn._cli.main(
+            ["export", "--model", {str(saved_model)!r}, "--output", "model.onnx"]
+        )
+        print("exit", code)
+        """,
+        cwd=tmp_path,
     )
-    assert 'pip install "sklearn-tinynn[onnx]"' in output
+    message = 'pip install "sklearn-tinynn[onnx]"'
+    assert message in output and output.strip().endswith("exit 2")
+    assert not (tmp_path / "model.onnx").exists()
+
+
+# ------------------------------------------------------------------ command line
+
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory, fitted):
+    path = tmp_path_factory.mktemp("model") / "model.skops"
+    skops.io.dump(fitted(LABELS["str"], np.float64)[0], path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "options, dtype, opset",
+    [([], np.float32, None), (["--float64", "--target-opset", "11"], np.float64, 11)],
+)
+def test_export_command(saved_model, tmp_path, capsys, options, dtype, opset):
+    output = tmp_path / "model.onnx"
+    argv = ["export", "--model", str(saved_model), "--output", str(output)]
+    assert main(argv + options) == 0
+    assert f"input X {np.dtype(dtype).name} of shape (N, 5)" in capsys.readouterr().out
+    assert [path.name for path in tmp_path.iterdir()] == ["model.onnx"]
+    onx = onnx.load(output)
+    versions = {entry.domain: entry.version for entry in onx.opset_import}
+    assert opset is None or versions[""] <= opset
+    model = skops.io.load(
+        saved_model, trusted=["sklearn_tinynn._classifier.TwoLayerNNClassifier"]
+    )
+    assert_same_predictions(model, make_data(3)[0].astype(dtype), onx)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--target-opset", "8"], "--target-opset 8: expected an ONNX opset from 9"),
+        (["--target-opset", "999"], "--target-opset 999: expected an ONNX opset"),
+        (["--output", "missing/model.onnx"], "No such file or directory"),
+        (["--model", "missing.skops"], "missing.skops: no such model file"),
+    ],
+)
+def test_export_errors(saved_model, tmp_path, monkeypatch, capsys, argv, message):
+    monkeypatch.chdir(tmp_path)
+    default = ["export", "--model", str(saved_model), "--output", "model.onnx"]
+    assert main(default + argv) == 2
+    stderr = capsys.readouterr().err
+    assert len(stderr.strip().splitlines()) == 1 and message in stderr
+    assert list(tmp_path.iterdir()) == []
