@@ -127,12 +127,10 @@ def _class_labels(classes):
     """``classes_`` as the ONNX label tensor holds them: int64 or str."""
     classes = np.asarray(classes)
     if classes.dtype.kind in "biuf":
+        # Integer-valued floats go out as int64, as skl2onnx's own classifiers
+        # do; fractional labels and integers beyond int64 do not survive it.
         labels = classes.astype(np.int64)
-        # Float labels go out as integers, as everywhere in skl2onnx; so must
-        # every label that does not fit in int64.
-        if np.array_equal(labels, classes) and not (
-            classes.dtype.kind == "u" and classes.max() > np.iinfo(np.int64).max
-        ):
+        if np.array_equal(labels, classes):
             return labels
     elif all(isinstance(label, str) for label in classes.tolist()):
         return classes.astype(str)
@@ -145,8 +143,9 @@ def _class_labels(classes):
 # ------------------------------------------------------------------ skl2onnx
 
 
-def _options(scope, model):
-    return scope.get_options(model, dict(nocl=False))
+def _nocl(scope, model):
+    """Whether skl2onnx's option ``nocl`` (class indices as labels) is set."""
+    return scope.get_options(model, dict(nocl=False))["nocl"]
 
 
 def _shape_calculator(operator):
@@ -164,7 +163,7 @@ def _shape_calculator(operator):
     n_classes = len(model.classes_)
     if kind == "multilabel":
         label.set_type(Int64TensorType([N, n_classes]))
-    elif _options(operator.scope_inst, model)["nocl"]:
+    elif _nocl(operator.scope_inst, model):
         label.set_type(Int64TensorType([N]))
     elif _class_labels(model.classes_).dtype == np.int64:
         label.set_type(Int64TensorType([N]))
@@ -182,6 +181,7 @@ class _GraphBuilder:
         self.proto = TensorProto.DOUBLE if dtype == np.float64 else TensorProto.FLOAT
 
     def constant(self, name, value, proto=None):
+        """An initializer of the graph's dtype, or of ``proto``; returns its name."""
         value = np.asarray(value, self.dtype if proto is None else None)
         name = self.scope.get_unique_variable_name(name)
         content = value.ravel().tolist()
@@ -192,7 +192,13 @@ class _GraphBuilder:
         )
         return name
 
+    def affine(self, A, W, b):
+        """Z = A W + b, the input of a layer's activation."""
+        Z = self.node("MatMul", [A, self.constant("W", W)])
+        return self.node("Add", [Z, self.constant("b", b)])
+
     def node(self, op_type, inputs, output=None, **attrs):
+        """The node ``op_type(*inputs)``; returns the name of its output."""
         if output is None:
             output = self.scope.get_unique_variable_name(op_type)
         self.container.add_node(
@@ -209,46 +215,40 @@ def _converter(scope, operator, container):
     """Write the graph of the equations in the module docstring."""
     model = operator.raw_operator
     (W1, b1, W2, b2), kind = _fitted_network(model)
+    X = operator.inputs[0]
     label, proba = (output.full_name for output in operator.outputs)
-    dtype = (
-        np.float64
-        if isinstance(operator.inputs[0].type, DoubleTensorType)
-        else np.float32
-    )
-    g = _GraphBuilder(scope, container, dtype)
-    Z1 = g.node("MatMul", [operator.inputs[0].full_name, g.constant("W1", W1)])
-    A1 = g.node(
-        _HIDDEN_OPS[model.activation], [g.node("Add", [Z1, g.constant("b1", b1)])]
-    )
-    Z2 = g.node(
-        "Add", [g.node("MatMul", [A1, g.constant("W2", W2)]), g.constant("b2", b2)]
-    )
-    if kind == "multiclass":
-        g.node("Softmax", [Z2], proba, axis=1)
-    else:
-        # predict_proba's clip to [eps, 1 - eps], as min(max(p, eps), 1 - eps).
-        eps = np.finfo(dtype).eps
-        A2 = g.node("Sigmoid", [Z2])
-        A2 = g.node("Max", [A2, g.constant("eps", eps)])
-        A2 = g.node(
-            "Min",
-            [A2, g.constant("one_minus_eps", 1 - eps)],
-            proba if kind == "multilabel" else None,
-        )
-    if kind == "binary":
-        complement = g.node("Sub", [g.constant("one", 1.0), A2])
-        g.node("Concat", [complement, A2], proba, axis=1)
+    is_double = isinstance(X.type, DoubleTensorType)
+    g = _GraphBuilder(scope, container, np.float64 if is_double else np.float32)
+    A1 = g.node(_HIDDEN_OPS[model.activation], [g.affine(X.full_name, W1, b1)])
+    Z2 = g.affine(A1, W2, b2)
+    _write_probabilities(g, Z2, kind, proba)
     if kind == "multilabel":
         above = g.node("Greater", [proba, g.constant("half", 0.5)])
         g.node("Cast", [above], label, to=TensorProto.INT64)
         return
     index = g.node("ArgMax", [proba], axis=1, keepdims=0)
-    if _options(container, model)["nocl"]:
+    if _nocl(container, model):
         g.node("Identity", [index], label)
         return
     classes = _class_labels(model.classes_)
     proto = TensorProto.INT64 if classes.dtype == np.int64 else TensorProto.STRING
     g.node("Gather", [g.constant("classes", classes, proto), index], label)
+
+
+def _write_probabilities(g, Z2, kind, proba):
+    """``predict_proba`` from the output layer's ``Z2``, into ``proba``."""
+    if kind == "multiclass":
+        g.node("Softmax", [Z2], proba, axis=1)
+        return
+    # The logistic outputs, clipped to [eps, 1 - eps] as min(max(A2, eps), 1 - eps).
+    eps = np.finfo(g.dtype).eps
+    A2 = g.node("Max", [g.node("Sigmoid", [Z2]), g.constant("eps", eps)])
+    if kind == "multilabel":
+        g.node("Min", [A2, g.constant("one_minus_eps", 1 - eps)], proba)
+        return
+    A2 = g.node("Min", [A2, g.constant("one_minus_eps", 1 - eps)])
+    complement = g.node("Sub", [g.constant("one", 1.0), A2])
+    g.node("Concat", [complement, A2], proba, axis=1)
 
 
 def register():

@@ -28,6 +28,8 @@ skl2onnx = pytest.importorskip("skl2onnx")
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
+from skl2onnx.common.data_types import Int64TensorType  # noqa: E402
+
 from sklearn_tinynn.onnx import register, to_onnx  # noqa: E402
 
 ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]
@@ -315,6 +317,13 @@ def test_dataframe_input():
     labels, proba = run(onx, X.to_numpy())
     assert_array_equal(labels, model.predict(X))
     assert_allclose(proba, model.predict_proba(X), rtol=0, atol=1e-6)
+
+
+def test_integer_input_is_refused(fitted):
+    model, _ = fitted(LABELS["int"])
+    int_input = [("X", Int64TensorType([None, 5]))]
+    with pytest.raises(TypeError, match="takes float or double input"):
+        skl2onnx.to_onnx(model, initial_types=int_input)
 
 
 def test_integer_valued_float_labels_become_int64():
