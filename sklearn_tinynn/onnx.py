@@ -292,7 +292,7 @@ def to_onnx(estimator, X, *, target_opset=None, options=None, name=None):
         ONNX opset of the graph; None for the newest that skl2onnx supports.
         The graph needs opset 9 or later.
     options : dict, default=None
-        skl2onnx's conversion options, keyed by class or by ``id`` of a
+        Conversion options of skl2onnx, keyed by class or by ``id`` of a
         step. For the classifier, ``zipmap`` defaults to False here (plain
         tensors, where skl2onnx's default is a list of dictionaries).
     name : str, default=None
