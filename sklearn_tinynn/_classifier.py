@@ -32,7 +32,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _network
+from . import _network, _threads
 from ._optimizers import SGD, Adam, GradientDescent
 from ._progress import CallbackSupportMixin, FitTasks, with_callbacks
 
@@ -439,12 +439,21 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
             self._initialize(X.shape[1], Y, sample_weight)
         else:
             self._check_warm_start_shapes()
-        if self.solver == "lbfgs":
-            self._fit_lbfgs(X, Y, sample_weight, tasks)
-        else:
-            self._fit_iterative(X, Y, sample_weight, incremental, tasks)
+        with self._blas_threads(*X.shape):
+            if self.solver == "lbfgs":
+                self._fit_lbfgs(X, Y, sample_weight, tasks)
+            else:
+                self._fit_iterative(X, Y, sample_weight, incremental, tasks)
         tasks.end()
         return self
+
+    def _blas_threads(self, n_samples, n_features):
+        """The BLAS thread policy for the products of one step (see _threads)."""
+        rows = n_samples  # 'gd' and 'lbfgs': the whole batch
+        if self.solver in ("adam", "sgd"):
+            batch_size = 200 if self.batch_size == "auto" else self.batch_size
+            rows = min(batch_size, n_samples)
+        return _threads.blas_threads_for(rows, n_features, self.hidden_layer_size)
 
     # ----------------------------------------------------- input and labels
 
@@ -991,7 +1000,8 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
 
     def _forward(self, X):
         """The output probabilities for an X that ``_validate_X`` accepted."""
-        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        blas_threads = _threads.blas_threads_for(*X.shape, self.coefs_[0].shape[1])
+        with blas_threads, np.errstate(over="ignore", invalid="ignore"):
             try:
                 _, A2 = _network.forward(
                     X, self._params, self.activation, self.out_activation_, check=True
