@@ -206,6 +206,11 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
     for every solver, so that an integer weight is exactly equivalent to
     repeating a sample. A minibatch whose weights are all zero is skipped.
 
+    ``fit``, ``partial_fit`` and the predictions run BLAS on one thread where
+    the matrix products are too small to gain from more (see the performance
+    page of the documentation); a ``threadpoolctl.threadpool_limits`` of the
+    caller still caps the threads.
+
     With scikit-learn 1.9 or later the estimator supports
     :mod:`sklearn.callback`: ``set_callbacks(ProgressBar())`` or a
     ``ScoringMonitor`` follow it into ``Pipeline`` and ``GridSearchCV``. A fit
