@@ -525,7 +525,7 @@ def main():
     parser.add_argument("--digits", default=MNIST_5K, help="5,000 MNIST digits, CSV")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--iterations", type=int, default=500)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, help="default: 3, or 5 with --busy")
     parser.add_argument("--n-train", type=int, default=60000)
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
     parser.add_argument(
@@ -545,8 +545,9 @@ def main():
     if args.memory_of:
         return peak_memory_child(args.data, args.memory_of)
     warnings.simplefilter("ignore", ConvergenceWarning)
+    if args.rounds is None:
+        args.rounds = 5 if args.busy else 3
     if args.busy:
-        args.rounds = 5 if "--rounds" not in sys.argv else args.rounds
         if args.quick:
             args.rounds, args.n_train = 2, 10000
         return print(busy_report(*bench_busy(args), args))
