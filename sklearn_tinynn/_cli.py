@@ -5,14 +5,17 @@ accuracy. ``train``, ``evaluate`` and ``predict`` work on CSV files, IDX
 directories and the named data sets ``digits``, ``mnist`` and
 ``fashion-mnist``. Pixels are divided by the largest value their format can
 hold, so that the network sees [0, 1]: 255 for the 8-bit MNIST-style formats,
-16 for scikit-learn's digits. Bad arguments, missing files and malformed data
-end with one line on stderr and exit code 2.
+16 for scikit-learn's digits. ``export`` writes a saved model as an ONNX file
+(needs ``pip install "sklearn-tinynn[onnx]"``). Bad arguments, missing files
+and malformed data end with one line on stderr and exit code 2.
 """
 
 import argparse
 import gzip
 import math
+import os
 import sys
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -377,6 +380,50 @@ def _check_n_features(model, X, source):
         )
 
 
+def export(args):
+    """Write a saved model as an ONNX file, atomically (no half-written file)."""
+    try:
+        from . import onnx as tinynn_onnx
+    except ImportError as exc:
+        raise UsageError(f"export: {exc}") from exc
+    _check_opset(args.target_opset)
+    model = load_model(args.model)
+    dtype = np.float64 if args.float64 else np.float32
+    onx = tinynn_onnx.to_onnx(
+        model,
+        np.zeros((1, model.n_features_in_), dtype),
+        target_opset=args.target_opset,
+    )
+    output = Path(args.output)
+    content = onx.SerializeToString()
+    # A temporary file beside the output, then renamed: readers of the output
+    # see the old file or the new one, never a part.
+    temporary = tempfile.NamedTemporaryFile(
+        dir=output.parent, prefix=f".{output.name}.", delete=False
+    )
+    try:
+        with temporary:
+            temporary.write(content)
+        os.replace(temporary.name, output)
+    finally:
+        Path(temporary.name).unlink(missing_ok=True)
+    print(
+        f"exported {args.model} to {output}: {len(content)} bytes, input X "
+        f"{np.dtype(dtype).name} of shape (N, {model.n_features_in_})"
+    )
+
+
+def _check_opset(opset):
+    from skl2onnx import get_latest_tested_opset_version
+
+    latest = get_latest_tested_opset_version()
+    if opset is not None and not 9 <= opset <= latest:
+        raise UsageError(
+            f"--target-opset {opset}: expected an ONNX opset from 9 to {latest} "
+            "(the newest that the installed skl2onnx supports)"
+        )
+
+
 # ------------------------------------------------------------------ report
 
 
@@ -438,7 +485,7 @@ def _image_shape(n_pixels):
 
 
 def make_parser():
-    """The argument parser of the three commands."""
+    """The argument parser of the commands."""
     parser = _Parser(prog=PROG, description=__doc__.split("\n\n")[1])
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_train_parser(commands)
@@ -456,7 +503,26 @@ def make_parser():
         "--input", required=True, help="data source, or a CSV of pixels only"
     )
     predict_parser.add_argument("--output", required=True, help="CSV file to write")
+    _add_export_parser(commands)
     return parser
+
+
+def _add_export_parser(commands):
+    parser = commands.add_parser(
+        "export", help="write a saved model as an ONNX file (onnxruntime)"
+    )
+    parser.add_argument("--model", required=True, help="a .skops file")
+    parser.add_argument("--output", required=True, help="ONNX file to write")
+    parser.add_argument(
+        "--float64",
+        action="store_true",
+        help="float64 input and arithmetic (default: float32, the fastest)",
+    )
+    parser.add_argument(
+        "--target-opset",
+        type=_positive_int,
+        help="ONNX opset of the graph (default: the newest skl2onnx supports)",
+    )
 
 
 def _add_label_column(parser):
@@ -562,7 +628,7 @@ def _fraction(text):
     return value
 
 
-_COMMANDS = {"train": train, "evaluate": evaluate, "predict": predict}
+_COMMANDS = {"train": train, "evaluate": evaluate, "predict": predict, "export": export}
 
 
 def main(argv=None):

@@ -100,7 +100,8 @@ def test_incremental_calls_partial_fit_once_per_block(client, digits):
         block = slice(start, start + CHUNK)
         reference.partial_fit(X[block], y[block], classes=classes)
     fitted = model.estimator_
-    assert fitted.n_iter_ == X_dask.numblocks[0]
+    assert fitted.n_iter_ == 1  # one epoch per partial_fit call
+    assert len(fitted.loss_curve_) == X_dask.numblocks[0]
     assert fitted.t_ == len(X)
     expected = reference.coefs_ + reference.intercepts_
     for param, param_expected in zip(fitted.coefs_ + fitted.intercepts_, expected):

@@ -53,6 +53,8 @@ KNOWN_ERRORS = [
     r"The sample weights of the training or the validation set are all zero",
     r"The test_size = \d+ should be greater or equal to the number of classes",
     r"The '\w+' parameter of TwoLayerNNClassifier must be",
+    r"warm_start can only be used where `y` has the same classes",
+    r"partial_fit does not support early_stopping=True",
     r"class_weight=.* is not supported for multilabel targets",
     r"class_weight has labels .* that are not classes of y",
     r"class_weight values must be finite non-negative numbers",
