@@ -104,6 +104,74 @@ def to_numpy(array):
     return _array_api._convert_to_numpy(array, xp)
 
 
+def to_host(value):
+    """``value`` as NumPy when it is an array of another library, else itself.
+
+    Lists, pandas objects, sparse matrices, NumPy arrays and None pass
+    unchanged: scikit-learn's validation takes them from there.
+    """
+    if value is None or isinstance(value, np.ndarray) or _compat is None:
+        return value
+    if _compat.is_array_api_obj(value) and not sp.issparse(value):
+        return to_numpy(value)
+    return value
+
+
+def float_dtypes(xp, device=None):
+    """The floating dtypes that X keeps, the namespace's default one first.
+
+    Another dtype (integers, booleans) becomes the first: float64 for NumPy,
+    the default floating dtype of ``xp`` on ``device`` otherwise (float32 for
+    torch).
+    """
+    if xp is np:
+        return [np.float64, np.float32]
+    default = xp.__array_namespace_info__().default_dtypes(device=device)
+    default = default["real floating"]
+    return [default, xp.float64 if default == xp.float32 else xp.float32]
+
+
+def host_dtype(array, xp):
+    """The NumPy floating dtype of a floating ``array`` of the namespace ``xp``."""
+    return np.float32 if array.dtype == xp.float32 else np.float64
+
+
+def same_namespace_or_raise(X, estimator, method):
+    """Raise when ``X`` and the fitted weights live in different namespaces.
+
+    Under dispatch the fitted weights answer only X of their own namespace and
+    device (scikit-learn's ``check_same_namespace``, whose message this
+    repeats); without dispatch X is NumPy, and weights elsewhere cannot
+    compute with it.
+    """
+    X_xp, X_device = get_namespace_and_device(X)
+    W_xp, W_device = _weights_namespace_and_device(estimator)
+    if X_xp is W_xp and X_device == W_device:
+        return
+    name = f"{type(estimator).__name__}.{method}()"
+    if not get_config()["array_api_dispatch"]:
+        raise ValueError(
+            f"{name} got NumPy input, but the model's weights are {W_xp.__name__} "
+            f"arrays on {W_device!r}: enable sklearn.set_config("
+            "array_api_dispatch=True) and pass X of that library, or move the "
+            "model with sklearn_tinynn.move_to(model, 'numpy')."
+        )
+    kind = "a sparse matrix" if sp.issparse(X) else f"{X_xp.__name__} on {X_device!r}"
+    raise ValueError(
+        f"Inputs passed to {name} must use the same namespace and the same device "
+        f"as those passed to fit(): the model's weights are {W_xp.__name__} on "
+        f"{W_device!r}, X is {kind}. Move X, or move the model with "
+        "sklearn_tinynn.move_to."
+    )
+
+
+def _weights_namespace_and_device(estimator):
+    W1 = estimator.coefs_[0]
+    if isinstance(W1, np.ndarray):
+        return np, None
+    return namespace(_compat.array_namespace(W1)), _compat.device(W1)
+
+
 def move_arrays(arrays, xp=None, device=None):
     """Copies of ``arrays`` (of any namespaces) as arrays of ``xp`` on ``device``.
 

@@ -7,8 +7,11 @@ weights, the training loop and its stopping rules. The math lives in
 
 import contextlib
 import copy
+import functools
+import math
 import warnings
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 import scipy.optimize
@@ -33,6 +36,15 @@ from sklearn.utils.validation import (
 )
 
 from . import _network, _threads
+from ._array_api import (
+    float_dtypes,
+    from_numpy,
+    get_namespace_and_device,
+    host_dtype,
+    same_namespace_or_raise,
+    to_host,
+    to_numpy,
+)
 from ._optimizers import SGD, Adam, GradientDescent
 from ._progress import CallbackSupportMixin, FitTasks, with_callbacks
 
@@ -325,6 +337,9 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.classifier_tags.multi_label = True
+        # Under sklearn.set_config(array_api_dispatch=True), X of any Array API
+        # library trains and predicts in that library, on its device.
+        tags.array_api_support = True
         return tags
 
     # ------------------------------------------------------------------ fit
@@ -436,24 +451,44 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         first_call = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
         max_epochs = 1 if incremental else self.max_iter
         tasks = FitTasks(self, X, y, sample_weight, max_epochs)
+        # X decides where the model computes; labels and weights are prepared
+        # on the host, then moved there once.
+        xp, device = get_namespace_and_device(X)
+        if not first_call:
+            same_namespace_or_raise(X, self, "partial_fit" if incremental else "fit")
+        if hasattr(self, "classes_"):
+            self.classes_ = to_numpy(self.classes_)  # label logic runs on the host
         X, Y, sample_weight = self._validate_training_data(
-            X, y, sample_weight, first_call, incremental, classes
+            X,
+            to_host(y),
+            to_host(sample_weight),
+            first_call,
+            incremental,
+            to_host(classes),
+            xp,
+            device,
         )
         self._random_state = check_random_state(self.random_state)
         if first_call:
-            self._initialize(X.shape[1], Y, sample_weight)
+            self._initialize(X.shape[1], Y, sample_weight, xp, device)
         else:
             self._check_warm_start_shapes()
-        with self._blas_threads(*X.shape):
+        data = _Data(X, Y, sample_weight, xp, device)
+        with self._blas_threads(*X.shape, xp):
             if self.solver == "lbfgs":
-                self._fit_lbfgs(X, Y, sample_weight, tasks)
+                self._fit_lbfgs(data, tasks)
             else:
-                self._fit_iterative(X, Y, sample_weight, incremental, tasks)
+                self._fit_iterative(data, incremental, tasks)
+        if xp is not np and self.classes_.dtype.kind in "biuf":
+            self.classes_ = xp.asarray(self.classes_, device=device)
         tasks.end()
         return self
 
-    def _blas_threads(self, n_samples, n_features):
-        """The BLAS thread policy for the products of one step (see _threads)."""
+    def _blas_threads(self, n_samples, n_features, xp=np):
+        """The BLAS thread policy for the products of one step (see _threads);
+        NumPy's only, other libraries having threads of their own."""
+        if xp is not np:
+            return contextlib.nullcontext()
         rows = n_samples  # 'gd' and 'lbfgs': the whole batch
         if self.solver in ("adam", "sgd"):
             batch_size = 200 if self.batch_size == "auto" else self.batch_size
@@ -463,17 +498,19 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
     # ----------------------------------------------------- input and labels
 
     def _validate_training_data(
-        self, X, y, sample_weight, first_call, incremental, classes
+        self, X, y, sample_weight, first_call, incremental, classes, xp, device
     ):
+        """X in the namespace ``xp``; the targets Y and the weights on the host."""
         X, y = validate_data(
             self,
             X,
             y,
-            accept_sparse="csr",
-            dtype=[np.float64, np.float32],
+            accept_sparse="csr" if xp is np else False,
+            dtype=float_dtypes(xp, device),
             multi_output=True,
             reset=first_call,
         )
+        y = to_numpy(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         with _comparable_labels("y", y):
@@ -484,8 +521,9 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
             _check_partial_fit_first_call(self, classes)  # raises if they differ
         elif not incremental:
             self._check_warm_start_classes(y)
-        Y = self._encode(y, X.dtype)
-        weights = self._sample_weights(X, y, sample_weight, first_call, incremental)
+        dtype = X.dtype if xp is np else host_dtype(X, xp)
+        Y = self._encode(y, dtype)
+        weights = self._sample_weights(y, dtype, sample_weight, incremental)
         return X, Y, weights
 
     def _set_classes(self, y, classes, incremental):
@@ -563,11 +601,13 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         Y[np.arange(len(y)), idx] = 1
         return Y
 
-    def _sample_weights(self, X, y, sample_weight, first_call, incremental):
-        """Per-sample weights s_i (sample_weight times class weight), or None."""
+    def _sample_weights(self, y, dtype, sample_weight, incremental):
+        """Per-sample weights s_i (sample_weight times class weight), or None,
+        as a NumPy array of ``dtype``."""
         if sample_weight is not None:
+            # y stands in for X: a NumPy array with one row per sample.
             sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+                sample_weight, y, dtype=dtype, ensure_non_negative=True
             )
             if not sample_weight.any():  # scikit-learn checks this only from 1.9
                 raise ValueError(
@@ -577,7 +617,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
             per_sample = self._class_weight_per_sample(y, sample_weight)
             if sample_weight is not None:
                 per_sample = per_sample * sample_weight
-            sample_weight = per_sample.astype(X.dtype, copy=False)
+            sample_weight = per_sample.astype(dtype, copy=False)
         if sample_weight is None:
             return None
         total = sample_weight.sum(dtype=np.float64)
@@ -638,7 +678,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
 
     # ------------------------------------------------------- initialization
 
-    def _initialize(self, n_features, Y, sample_weight):
+    def _initialize(self, n_features, Y, sample_weight, xp, device):
         params = _network.init_params(
             n_features,
             int(self.hidden_layer_size),  # True is an Integral, but no array size
@@ -651,6 +691,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         # draws), then set to the weighted log prior: the untrained network
         # predicts the class frequencies instead of random ones.
         params[3] = _network.prior_biases(Y, sample_weight, self.out_activation_)
+        params = from_numpy(params, xp, device)
         self.coefs_ = params[0::2]
         self.intercepts_ = params[1::2]
         self.n_layers_ = 3
@@ -692,33 +733,40 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
 
     # ----------------------------------------------------------- L-BFGS
 
-    def _fit_lbfgs(self, X, Y, sample_weight, tasks):
+    def _fit_lbfgs(self, data, tasks):
+        # SciPy drives a float64 NumPy theta on the host; the loss and the
+        # gradient are computed where X lives: only theta and the gradient
+        # cross between the two at each evaluation.
+        X, Y, sample_weight, xp, device = data
+        Y, sample_weight = _on_device([Y, sample_weight], xp, device)
         params = self._params
-        shapes = [p.shape for p in params]
-        splits = np.cumsum([p.size for p in params])[:-1]
+        shapes = [tuple(p.shape) for p in params]
+        splits = np.cumsum([math.prod(shape) for shape in shapes])[:-1]
+        dtype = X.dtype if xp is np else host_dtype(X, xp)
         last_loss = []
 
         def unpack(theta):
-            flat = np.split(theta.astype(X.dtype, copy=False), splits)
-            return [f.reshape(s) for f, s in zip(flat, shapes)]
+            flat = np.split(theta.astype(dtype, copy=False), splits)
+            return from_numpy([f.reshape(s) for f, s in zip(flat, shapes)], xp, device)
 
         def loss_and_grad(theta):
             loss, grads = _network.loss_and_gradients(
-                X, Y, unpack(theta), *self._network_args(), sample_weight
+                X, Y, unpack(theta), *self._network_args(), sample_weight, xp=xp
             )
-            last_loss[:] = [loss]
-            return loss, np.concatenate([g.ravel() for g in grads]).astype(np.float64)
+            last_loss[:] = [float(loss)]
+            return last_loss[0], _flatten(grads, xp)
 
         def record(theta):
             # The fitted arrays follow the iterates, for the callbacks to see.
             for param, value in zip(params, unpack(theta)):
                 param[...] = value
-            self._append_loss(last_loss[0])
+            self._append_loss(last_loss[0], xp)
             # One task per iteration; L-BFGS cannot be stopped from here.
             tasks.begin_epoch()
             tasks.end_epoch()
 
-        theta0 = np.concatenate([p.ravel() for p in params]).astype(np.float64)
+        theta0 = np.concatenate([to_numpy(p).ravel() for p in params])
+        theta0 = theta0.astype(np.float64)
         result = scipy.optimize.minimize(
             loss_and_grad,
             theta0,
@@ -733,7 +781,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         )
         W1, b1, W2, b2 = unpack(result.x)
         self.coefs_, self.intercepts_ = [W1, W2], [b1, b2]
-        self._check_finite(float(result.fun))
+        self._check_finite(float(result.fun), xp)
         self.n_iter_ = int(result.nit)
         self.t_ += X.shape[0] * self.n_iter_
         self.loss_ = float(result.fun)
@@ -752,7 +800,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
 
     # ----------------------------------------------- minibatch and full batch
 
-    def _make_optimizer(self, params):
+    def _make_optimizer(self, params, xp):
         kind = self.solver
         state = self._optimizer_state
         if state is not None and state.get("solver") != kind:
@@ -765,6 +813,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
                 self.beta_2,
                 self.epsilon,
                 state=state,
+                xp=xp,
             )
         elif kind == "sgd":
             optimizer = SGD(
@@ -775,6 +824,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
                 self.momentum,
                 self.nesterovs_momentum and self.momentum > 0,
                 state=state,
+                xp=xp,
             )
         else:
             optimizer = GradientDescent(
@@ -783,35 +833,34 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
                 self.learning_rate,
                 self.power_t,
                 state=state,
+                xp=xp,
             )
         optimizer.state["solver"] = kind
         self._optimizer_state = optimizer.state
         return optimizer
 
-    def _fit_iterative(self, X, Y, sample_weight, incremental, tasks):
+    def _fit_iterative(self, data, incremental, tasks):
         # partial_fit refuses early_stopping (see _fit).
         early_stopping = self.early_stopping
+        validation = None
         if early_stopping:
             if self.validation_scores_ is None:
                 self._start_validation_records()
-            X, X_val, Y, Y_val, sample_weight, sw_val = self._validation_split(
-                X, Y, sample_weight
-            )
-            self._best_coefs = [c.copy() for c in self.coefs_]
-            self._best_intercepts = [b.copy() for b in self.intercepts_]
-        X, Y, workspace = self._make_workspace(X, Y, incremental)
-        optimizer = self._make_optimizer([workspace.theta])
+            data, validation = self._validation_split(data)
+            self._best_coefs = _copies(self.coefs_, data.xp)
+            self._best_intercepts = _copies(self.intercepts_, data.xp)
+        run_epoch, optimizer = self._epoch_runner(data, incremental)
         # As in MLPClassifier, n_iter_ counts the epochs of this call: max_iter
         # bounds each fit, warm-started or not; partial_fit sets it to 1.
         self.n_iter_ = 0
         try:
             for _ in range(1 if incremental else self.max_iter):
                 tasks.begin_epoch()
-                self._run_epoch(X, Y, sample_weight, optimizer, workspace)
+                run_epoch(optimizer)
                 self.n_iter_ += 1
                 if early_stopping:
-                    self._score_validation(X_val, Y_val, sw_val)
-                self._update_no_improvement_count(early_stopping)
+                    self._score_validation(validation)
+                self._update_no_improvement_count(early_stopping, data.xp)
                 optimizer.iteration_ends(self.t_)
                 # tasks.end_epoch() is True when a callback asks to stop.
                 if tasks.end_epoch() or self._stalled(optimizer, early_stopping):
@@ -828,6 +877,32 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
             warnings.warn("Training interrupted by user.", stacklevel=2)
         if early_stopping:
             self.coefs_, self.intercepts_ = self._best_coefs, self._best_intercepts
+
+    def _epoch_runner(self, data, incremental):
+        """The function running one epoch, and the optimizer it updates with.
+
+        NumPy trains in a Workspace (no step allocates); another namespace
+        updates the fitted arrays themselves, with Y and the weights moved to
+        its device once.
+        """
+        X, Y, sample_weight, xp, device = data
+        if xp is np:
+            X, Y, workspace = self._make_workspace(X, Y, incremental)
+            optimizer = self._make_optimizer([workspace.theta], xp)
+            return (
+                functools.partial(self._run_epoch, X, Y, sample_weight, workspace),
+                optimizer,
+            )
+        params = self._params
+        on_device = _Data(X, *_on_device([Y, sample_weight], xp, device), xp, device)
+        run = functools.partial(
+            self._run_epoch_portable,
+            on_device,
+            sample_weight,
+            params,
+            self._batch_size(X.shape[0]),
+        )
+        return run, self._make_optimizer(params, xp)
 
     def _make_workspace(self, X, Y, incremental):
         """The training buffers, and X and Y laid out for them; the fitted
@@ -877,7 +952,13 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
             )
         return min(self.batch_size, n_samples)
 
-    def _validation_split(self, X, Y, sample_weight):
+    def _validation_split(self, data):
+        """``data`` split into the training part and the held-out part.
+
+        The rows are drawn on the host; the held-out Y and weights go to the
+        device of X, for the validation scores to be computed there.
+        """
+        X, Y, sample_weight, xp, device = data
         # Stratify by class, unless a class has too few samples to be split.
         if self._multilabel:
             stratify = None
@@ -889,30 +970,37 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
             counts = np.bincount(stratify)
             if counts[counts > 0].min() < 2:
                 stratify = None
-        arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
-        split = train_test_split(
-            *arrays,
+        train, val = train_test_split(
+            np.arange(Y.shape[0]),
             random_state=self._random_state,
             test_size=self.validation_fraction,
             stratify=stratify,
         )
-        if split[1].shape[0] < 2:
+        if val.shape[0] < 2:
             raise ValueError(
-                f"The validation set has {split[1].shape[0]} sample(s) with "
+                f"The validation set has {val.shape[0]} sample(s) with "
                 f"validation_fraction={self.validation_fraction}; it needs at least "
                 "2: increase validation_fraction or use more data."
             )
-        if sample_weight is None:
-            split += [None, None]
-        elif split[4].sum() == 0 or split[5].sum() == 0:
+        if sample_weight is not None and (
+            sample_weight[train].sum() == 0 or sample_weight[val].sum() == 0
+        ):
             raise ValueError(
                 "The sample weights of the training or the validation set are all "
                 f"zero with validation_fraction={self.validation_fraction}: give "
                 "more samples a positive weight, or set early_stopping=False."
             )
-        return split
+        weights = (
+            [None, None]
+            if sample_weight is None
+            else [sample_weight[train], sample_weight[val]]
+        )
+        training = _Data(_rows(X, train, xp, device), Y[train], weights[0], xp, device)
+        Y_val, sw_val = _on_device([Y[val], weights[1]], xp, device)
+        held_out = _Data(_rows(X, val, xp, device), Y_val, sw_val, xp, device)
+        return training, held_out
 
-    def _run_epoch(self, X, Y, sample_weight, optimizer, workspace):
+    def _run_epoch(self, X, Y, sample_weight, workspace, optimizer):
         """One pass over the data in minibatches; appends the epoch's loss."""
         n_samples = X.shape[0]
         shuffle = self.shuffle and self.solver != "gd"
@@ -937,15 +1025,60 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         self.t_ += n_samples
         self._append_loss(total_loss / total_weight if total_weight else 0.0)
 
-    def _append_loss(self, loss):
-        self._check_finite(loss)
+    def _run_epoch_portable(self, data, host_weights, params, batch_size, optimizer):
+        """One pass over the data in minibatches, in the namespace of X.
+
+        The order comes from the host's random state, moved to the device once;
+        each minibatch's total weight from the host's copy of the weights; the
+        loss adds up on the device and is read once: no minibatch waits for
+        the device.
+        """
+        X, Y, sample_weight, xp, device = data
+        n_samples = X.shape[0]
+        order = None
+        if self.shuffle and self.solver != "gd":
+            order = self._random_state.permutation(n_samples)
+            device_order = xp.asarray(order, device=device)
+        total_loss = total_weight = 0.0
+        network_args = self._network_args()
+        for batch in gen_batches(n_samples, batch_size):
+            rows = batch if order is None else order[batch]
+            weight = (
+                batch.stop - batch.start
+                if host_weights is None
+                else float(host_weights[rows].sum())
+            )
+            if weight == 0:
+                continue  # a minibatch of zero total weight carries no gradient
+            if order is None:
+                X_batch, Y_batch, sw = (
+                    None if a is None else a[batch, ...] for a in (X, Y, sample_weight)
+                )
+            else:
+                X_batch, Y_batch, sw = (
+                    None if a is None else xp.take(a, device_order[batch], axis=0)
+                    for a in (X, Y, sample_weight)
+                )
+            loss, grads = _network.loss_and_gradients(
+                X_batch, Y_batch, params, *network_args, sw, xp=xp
+            )
+            optimizer.update_params(params, grads)
+            total_loss = total_loss + loss * weight
+            total_weight += weight
+        self.t_ += n_samples
+        self._append_loss(float(total_loss) / total_weight if total_weight else 0.0, xp)
+
+    def _append_loss(self, loss, xp=np):
+        self._check_finite(loss, xp)
         self.loss_ = loss
         self.loss_curve_.append(loss)
         if self.verbose:
             print(f"Iteration {len(self.loss_curve_)}, loss = {loss:.8f}")
 
-    def _check_finite(self, loss):
-        finite = np.isfinite(loss) and all(np.isfinite(p).all() for p in self._params)
+    def _check_finite(self, loss, xp=np):
+        finite = np.isfinite(loss) and all(
+            bool(xp.all(xp.isfinite(p))) for p in self._params
+        )
         if not finite:
             raise ValueError(
                 f"The training loss became {loss} (weights not finite) at iteration "
@@ -957,23 +1090,29 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
                 "also make the steps too large."
             )
 
-    def _score_validation(self, X_val, Y_val, sw_val):
-        A2 = self._forward(X_val)
+    def _score_validation(self, validation):
+        X_val, Y_val, sw_val, xp, _ = validation
+        A2 = self._forward(X_val, xp)
         self.validation_loss_curve_.append(
-            _network.cross_entropy(Y_val, A2, self.out_activation_, sw_val)
+            float(_network.cross_entropy(Y_val, A2, self.out_activation_, sw_val, xp))
         )
         if self.n_outputs_ == 1:
             correct = (A2[:, 0] > 0.5) == (Y_val[:, 0] > 0.5)
         elif self._multilabel:
-            correct = ((A2 > 0.5) == (Y_val > 0.5)).all(axis=1)
+            correct = xp.all((A2 > 0.5) == (Y_val > 0.5), axis=1)
         else:
-            correct = A2.argmax(axis=1) == Y_val.argmax(axis=1)
-        score = float(np.average(correct, weights=sw_val))
+            correct = xp.argmax(A2, axis=1) == xp.argmax(Y_val, axis=1)
+        if xp is np:
+            score = float(np.average(correct, weights=sw_val))
+        else:  # one number read from the device
+            correct = xp.astype(correct, A2.dtype)
+            weights = xp.ones_like(correct) if sw_val is None else sw_val
+            score = float(xp.sum(correct * weights) / xp.sum(weights))
         self.validation_scores_.append(score)
         if self.verbose:
             print(f"Validation score: {score:f}")
 
-    def _update_no_improvement_count(self, early_stopping):
+    def _update_no_improvement_count(self, early_stopping, xp):
         if early_stopping:
             score = self.validation_scores_[-1]
             if score < self.best_validation_score_ + self.tol:
@@ -982,8 +1121,8 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
                 self._no_improvement_count = 0
             if score > self.best_validation_score_:
                 self.best_validation_score_ = score
-                self._best_coefs = [c.copy() for c in self.coefs_]
-                self._best_intercepts = [b.copy() for b in self.intercepts_]
+                self._best_coefs = _copies(self.coefs_, xp)
+                self._best_intercepts = _copies(self.intercepts_, xp)
         else:
             # best_loss_ is None after an early-stopping fit; partial_fit goes on.
             best = np.inf if self.best_loss_ is None else self.best_loss_
@@ -1003,17 +1142,24 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
 
     # ---------------------------------------------------------- prediction
 
-    def _forward(self, X):
+    def _forward(self, X, xp=np):
         """The output probabilities for an X that ``_validate_X`` accepted."""
-        blas_threads = _threads.blas_threads_for(*X.shape, self.coefs_[0].shape[1])
-        with blas_threads, np.errstate(over="ignore", invalid="ignore"):
+        params = self._params
+        if xp is np:
+            threads = _threads.blas_threads_for(*X.shape, params[0].shape[1])
+        else:
+            threads = contextlib.nullcontext()
+            if X.dtype != params[0].dtype:  # promoted as NumPy would
+                dtype = xp.result_type(X.dtype, params[0].dtype)
+                X, *params = (xp.astype(a, dtype) for a in [X, *params])
+        with threads, np.errstate(over="ignore", invalid="ignore"):
             try:
                 _, A2 = _network.forward(
-                    X, self._params, self.activation, self.out_activation_, check=True
+                    X, params, self.activation, self.out_activation_, check=True, xp=xp
                 )
             except FloatingPointError:
                 A2 = None
-        if A2 is None or not np.isfinite(A2).all():
+        if A2 is None or not bool(xp.all(xp.isfinite(A2))):
             # A NaN or an infinity in X: scikit-learn's own error, which
             # _validate_X leaves to this check of the (smaller) hidden layer.
             # (Its test sums X first: inf + -inf would warn before the error.)
@@ -1021,26 +1167,31 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
                 check_array(
                     X, accept_sparse="csr", dtype=None, estimator=self, input_name="X"
                 )
+            largest = abs(X).max() if xp is np else xp.max(xp.abs(X))
             raise ValueError(
                 "The network's outputs are not finite for this X, whose largest "
-                f"absolute value is {abs(X).max():.3g}: its activations overflow. "
+                f"absolute value is {float(largest):.3g}: its activations overflow. "
                 "Scale the input features the way the training data was scaled."
             )
         return A2
 
-    def _validate_X(self, X):
+    def _validate_X(self, X, method):
+        """X checked for ``method``, and the namespace the model computes in."""
         # X is not checked for NaN and infinities here but by _forward, at a
         # fraction of the cost: for 784 pixels and 128 hidden units the check
         # of X alone took an eighth of predict_proba's time.
         check_is_fitted(self)
-        return validate_data(
+        same_namespace_or_raise(X, self, method)
+        xp, device = get_namespace_and_device(X)
+        X = validate_data(
             self,
             X,
-            accept_sparse="csr",
-            dtype=[np.float64, np.float32],
+            accept_sparse="csr" if xp is np else False,
+            dtype=float_dtypes(xp, device),
             ensure_all_finite=False,
             reset=False,
         )
+        return X, xp
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -1065,15 +1216,25 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         >>> clf.predict_proba([[0.1]]).round(2)
         array([[1., 0.]])
         """
-        A2 = self._forward(self._validate_X(X))
+        return self._probabilities(X, "predict_proba")
+
+    def _probabilities(self, X, method):
+        """predict_proba's result, and its namespace."""
+        X, xp = self._validate_X(X, method)
+        A2 = self._forward(X, xp)
         if self.out_activation_ == "logistic":
             # A logistic unit's probability lies strictly inside (0, 1); keep it
             # there after rounding, so that log(p) and log(1 - p) stay finite.
-            eps = np.finfo(A2.dtype).eps
-            np.clip(A2, eps, 1 - eps, out=A2)
+            eps = float(xp.finfo(A2.dtype).eps)
+            if xp is np:
+                np.clip(A2, eps, 1 - eps, out=A2)
+            else:
+                A2 = xp.clip(A2, eps, 1 - eps)
         if self.n_outputs_ == 1 and not self._multilabel:
-            return np.hstack([1 - A2, A2])
-        return A2
+            return xp.concat([1 - A2, A2], axis=1) if xp is not np else np.hstack(
+                [1 - A2, A2]
+            ), xp
+        return A2, xp
 
     def predict_log_proba(self, X):
         """Logarithm of the probability estimates.
@@ -1096,8 +1257,9 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         >>> clf.predict_log_proba([[1.0]]).argmax()
         np.int64(1)
         """
+        proba, xp = self._probabilities(X, "predict_log_proba")
         with np.errstate(divide="ignore"):  # a probability of exactly 0
-            return np.log(self.predict_proba(X))
+            return xp.log(proba)
 
     def predict(self, X):
         """Predict class labels (a 0/1 indicator matrix for multilabel targets).
@@ -1120,9 +1282,59 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         >>> clf.predict([[0.1], [0.9]])
         array(['no', 'yes'], dtype='<U3')
         """
-        A2 = self._forward(self._validate_X(X))
+        X, xp = self._validate_X(X, "predict")
+        A2 = self._forward(X, xp)
+        if xp is np:
+            if self._multilabel:
+                return (A2 > 0.5).astype(int)
+            if self.n_outputs_ == 1:
+                return self.classes_[(A2[:, 0] > 0.5).astype(int)]
+            return self.classes_[A2.argmax(axis=1)]
         if self._multilabel:
-            return (A2 > 0.5).astype(int)
+            return xp.astype(A2 > 0.5, xp.int64)
         if self.n_outputs_ == 1:
-            return self.classes_[(A2[:, 0] > 0.5).astype(int)]
-        return self.classes_[A2.argmax(axis=1)]
+            indices = xp.astype(A2[:, 0] > 0.5, xp.int64)
+        else:
+            indices = xp.argmax(A2, axis=1)
+        if isinstance(self.classes_, np.ndarray):  # strings stay NumPy
+            return self.classes_[to_numpy(indices)]
+        return xp.take(self.classes_, indices, axis=0)
+
+
+class _Data(NamedTuple):
+    """Training arrays: X in the namespace ``xp`` on ``device``; Y and the
+    sample weights on the host, or on the device once moved there."""
+
+    X: object
+    Y: object
+    sample_weight: object
+    xp: object
+    device: object
+
+
+def _on_device(arrays, xp, device):
+    """NumPy ``arrays`` (None stays None) moved to ``device`` of ``xp``."""
+    if xp is np:
+        return list(arrays)
+    return [None if a is None else xp.asarray(a, device=device) for a in arrays]
+
+
+def _rows(X, rows, xp, device):
+    """The rows ``rows`` (host indices) of X, in its namespace."""
+    if xp is np:
+        return X[rows]
+    return xp.take(X, xp.asarray(rows, device=device), axis=0)
+
+
+def _copies(arrays, xp):
+    if xp is np:
+        return [a.copy() for a in arrays]
+    return [xp.asarray(a, copy=True) for a in arrays]
+
+
+def _flatten(arrays, xp):
+    """The arrays as one float64 NumPy vector (one transfer from a device)."""
+    if xp is np:
+        return np.concatenate([a.ravel() for a in arrays]).astype(np.float64)
+    flat = xp.concat([xp.reshape(a, (-1,)) for a in arrays])
+    return to_numpy(flat).astype(np.float64)
