@@ -1216,7 +1216,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         >>> clf.predict_proba([[0.1]]).round(2)
         array([[1., 0.]])
         """
-        return self._probabilities(X, "predict_proba")
+        return self._probabilities(X, "predict_proba")[0]
 
     def _probabilities(self, X, method):
         """predict_proba's result, and its namespace."""
@@ -1231,9 +1231,9 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
             else:
                 A2 = xp.clip(A2, eps, 1 - eps)
         if self.n_outputs_ == 1 and not self._multilabel:
-            return xp.concat([1 - A2, A2], axis=1) if xp is not np else np.hstack(
-                [1 - A2, A2]
-            ), xp
+            if xp is np:
+                return np.hstack([1 - A2, A2]), xp
+            return xp.concat([1 - A2, A2], axis=1), xp
         return A2, xp
 
     def predict_log_proba(self, X):
