@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sklearn import config_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import classification_report, confusion_matrix
 from sklearn.model_selection import train_test_split
 
 from . import datasets
+from ._array_api import move_to
 from ._classifier import TwoLayerNNClassifier
 from ._progress import TextProgressBar
 
@@ -301,7 +303,11 @@ def train(args):
     model = build_model(args)
     print(f"train: {data.name}, {len(y)} images of {X.shape[1]} pixels")
     print(f"test: {test_name}")
-    _fit(model, X, y, progress_callback(args.progress))
+    _fit(model, X, y, progress_callback(args.progress), args.device)
+    if args.device is not None:
+        # Weights on a device become NumPy: tested, saved and reported on the
+        # host, usable on a machine without that device.
+        model = move_to(model, "numpy")
     print(f"test accuracy: {model.score(X_test, y_test):.4f}")
     if args.save is not None:
         import skops.io
@@ -322,18 +328,62 @@ def _hold_out(X, y, args):
         raise UsageError(f"{args.train}: cannot hold out a test split ({exc})") from exc
 
 
-def _fit(model, X, y, callback):
-    """Fit with the progress callback; warnings become one-line notes."""
+def _fit(model, X, y, callback, device=None):
+    """Fit with the progress callback, on a torch ``device`` if one is given;
+    warnings become one-line notes."""
     if callback is not None:
         model.set_callbacks(callback)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         try:
-            model.fit(X, y)
+            if device is None:
+                model.fit(X, y)
+            else:
+                X = _torch_input(X, device)
+                with _array_api_dispatch(device):
+                    model.fit(X, y)
         finally:
             model.set_callbacks()  # callbacks are not part of a saved model
     for warning in caught:
         print(f"{PROG}: note: {warning.message}", file=sys.stderr)
+
+
+def _torch_input(X, device):
+    """X as a torch tensor on ``device`` (train --device), or a UsageError."""
+    if os.environ.get("SCIPY_ARRAY_API") != "1":
+        raise UsageError(
+            f"--device {device} needs the environment variable SCIPY_ARRAY_API=1, "
+            "set before Python starts, for scikit-learn's array API dispatch: "
+            f"SCIPY_ARRAY_API=1 {PROG} train ... --device {device}"
+        )
+    try:
+        import torch
+    except ImportError as exc:
+        raise UsageError(
+            f"--device {device} trains with PyTorch, which is not installed: see "
+            "https://pytorch.org for the build that fits this machine"
+        ) from exc
+    available = {
+        "cpu": True,
+        "cuda": torch.cuda.is_available(),
+        "mps": torch.backends.mps.is_available(),
+    }
+    if not available[device]:
+        raise UsageError(f"--device {device}: PyTorch finds no {device} device here")
+    try:
+        return torch.asarray(X, device=device)
+    except (TypeError, RuntimeError) as exc:  # float64 on mps, out of memory
+        raise UsageError(f"--device {device}: {exc}") from exc
+
+
+def _array_api_dispatch(device):
+    """scikit-learn's array API dispatch, or a UsageError where it cannot run."""
+    try:
+        with config_context(array_api_dispatch=True):
+            pass
+    except (ImportError, RuntimeError) as exc:  # scikit-learn or SciPy too old
+        raise UsageError(f"--device {device}: {exc}") from exc
+    return config_context(array_api_dispatch=True)
 
 
 def evaluate(args):
@@ -581,6 +631,12 @@ def _add_train_parser(commands):
     )
     hyper.add_argument("--validation-fraction", type=_fraction)
     hyper.add_argument("--random-state", type=int, default=0, help="(default: 0)")
+    parser.add_argument(
+        "--device",
+        choices=["cpu", "cuda", "mps"],
+        help="train with PyTorch on this device (needs torch and SCIPY_ARRAY_API=1"
+        "); the model is saved as NumPy",
+    )
     output = parser.add_argument_group("output")
     output.add_argument("--save", metavar="FILE", help="save the model (skops)")
     output.add_argument(
