@@ -9,9 +9,12 @@ tests of a library that is not installed are skipped.
 """
 
 import importlib
+import os
+import pickle
 
 import numpy as np
 import pytest
+import sklearn
 from numpy.testing import assert_allclose
 from test_network import ACTIVATIONS, OUTPUTS, make_problem, numerical_gradients
 
@@ -251,3 +254,265 @@ def test_without_dispatch_every_array_is_numpy():
     strict = pytest.importorskip("array_api_strict")
     assert get_namespace_and_device(strict.asarray([1.0])) == (np, None)
     assert get_namespace_and_device(np.ones(2)) == (np, None)
+
+
+# ------------------------------------------- the estimator under dispatch
+#
+# scikit-learn enables dispatch only with SCIPY_ARRAY_API=1 in the environment
+# before SciPy is imported, and SciPy >= 1.14: CI runs these tests in a pass of
+# their own (.ci/run); elsewhere they are skipped.
+
+DEVICES = NAMESPACES[1:]  # the estimator's NumPy path is NumPy itself
+
+
+@pytest.fixture
+def dispatch():
+    """scikit-learn's array API dispatch, on for the test."""
+    if os.environ.get("SCIPY_ARRAY_API") != "1":
+        pytest.skip("array API dispatch needs SCIPY_ARRAY_API=1 (see .ci/run)")
+    try:
+        with sklearn.config_context(array_api_dispatch=True):
+            pass
+    except ImportError as exc:  # scikit-learn 1.6 needs SciPy >= 1.14
+        pytest.skip(f"array API dispatch is not available: {exc}")
+    with sklearn.config_context(array_api_dispatch=True):
+        yield
+
+
+@pytest.fixture(params=DEVICES, ids=lambda p: f"{p[0]}-{p[1]}")
+def device_xp(request, dispatch):
+    """A library other than NumPy and one of its devices, with dispatch on."""
+    library, device = request.param
+    module = pytest.importorskip(library)
+    if library == "array_api_strict":
+        return namespace(module), module.Device(device)
+    return namespace(module), module.device(device)
+
+
+def problem(output, n_samples=40, n_features=6, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_samples, n_features))
+    if output == "multilabel":
+        y = (X[:, :3] + rng.normal(size=(n_samples, 3)) > 0).astype(int)
+    else:
+        y = (X[:, 0] > 0).astype(int) + (output == "multiclass") * (X[:, 1] > 0.5)
+    return X, y
+
+
+def fit_both(params, X, y, xp, device, dtype=np.float64, **fit_params):
+    """The same model fitted on NumPy, and on xp/device with dispatch on."""
+    X = X.astype(dtype)
+    reference = TwoLayerNNClassifier(**params).fit(X, y, **fit_params)
+    moved = TwoLayerNNClassifier(**params).fit(
+        xp.asarray(X, device=device), y, **fit_params
+    )
+    return reference, moved
+
+
+def assert_same_model(moved, reference, dtype=np.float64):
+    tol = TOLERANCES[dtype]
+    for ours, theirs in zip(
+        moved.coefs_ + moved.intercepts_, reference.coefs_ + reference.intercepts_
+    ):
+        assert to_numpy(ours).dtype == theirs.dtype
+        assert_allclose(to_numpy(ours), theirs, rtol=tol, atol=tol)
+    assert_allclose(moved.loss_curve_, reference.loss_curve_, rtol=tol * 10)
+
+
+SOLVER_RUNS = [
+    ("adam", True),
+    ("adam", False),
+    ("sgd", True),
+    ("sgd", False),
+    ("gd", False),
+    ("lbfgs", False),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("solver, shuffle", SOLVER_RUNS)
+@pytest.mark.parametrize("output", ["binary", "multiclass", "multilabel"])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_fit_matches_numpy(device_xp, activation, output, solver, shuffle, dtype):
+    # The initial weights and the order of the minibatches come from the same
+    # host RandomState: the same model up to rounding.
+    xp, device = device_xp
+    X, y = problem(output)
+    params = dict(
+        hidden_layer_size=5,
+        activation=activation,
+        solver=solver,
+        shuffle=shuffle,
+        batch_size=16,
+        learning_rate_init=0.05,
+        max_iter=3,
+        random_state=0,
+    )
+    reference, moved = fit_both(params, X, y, xp, device, dtype)
+    assert_same_model(moved, reference, dtype)
+    X_device = xp.asarray(X.astype(dtype), device=device)
+    proba = moved.predict_proba(X_device)
+    assert_on_device(proba, xp, device)
+    assert_allclose(
+        to_numpy(proba),
+        reference.predict_proba(X.astype(dtype)),
+        rtol=TOLERANCES[dtype],
+        atol=TOLERANCES[dtype],
+    )
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_fitted_state_lives_on_the_device(device_xp, solver):
+    xp, device = device_xp
+    X, y = problem("multiclass")
+    X_device = xp.asarray(X, device=device)
+    clf = TwoLayerNNClassifier(5, solver=solver, max_iter=2, random_state=0)
+    clf.fit(X_device, xp.asarray(y, device=device))
+    state = clf._optimizer_state["M" if solver == "adam" else "velocities"]
+    for array in [*clf.coefs_, *clf.intercepts_, *state, clf.classes_]:
+        assert_on_device(array, xp, device)
+    for method in ("predict", "predict_proba", "predict_log_proba"):
+        assert_on_device(getattr(clf, method)(X_device), xp, device)
+    reference = move_to(clf, "numpy")
+    assert_allclose(to_numpy(clf.predict(X_device)), reference.predict(X), rtol=0)
+    # (scikit-learn's accuracy in torch is a float32 number)
+    score = clf.score(X_device, xp.asarray(y, device=device))
+    assert score == pytest.approx(reference.score(X, y), rel=1e-6)
+
+
+def test_string_labels_stay_numpy(device_xp):
+    xp, device = device_xp
+    X, y = problem("multiclass")
+    labels = np.array(["cat", "dog", "emu"])[y]
+    reference, moved = fit_both(
+        dict(hidden_layer_size=5, max_iter=3, random_state=0), X, labels, xp, device
+    )
+    assert isinstance(moved.classes_, np.ndarray)
+    predicted = moved.predict(xp.asarray(X, device=device))
+    assert isinstance(predicted, np.ndarray)
+    assert (predicted == reference.predict(X)).all()
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 3.0, 2: 0.5}])
+def test_class_and_sample_weights_match_numpy(device_xp, class_weight):
+    xp, device = device_xp
+    X, y = problem("multiclass")
+    weights = np.random.RandomState(1).uniform(0, 2, len(y))
+    weights[:20] = 0  # whole minibatches of zero weight are skipped
+    params = dict(
+        hidden_layer_size=5,
+        batch_size=10,
+        max_iter=3,
+        random_state=0,
+        class_weight=class_weight,
+    )
+    # The weights may come from another library than X: they go to the host.
+    reference, moved = fit_both(params, X, y, xp, device, sample_weight=weights)
+    assert_same_model(moved, reference)
+
+
+def test_y_of_another_namespace_than_X(device_xp):
+    xp, device = device_xp
+    torch = pytest.importorskip("torch")
+    X, y = problem("binary")
+    params = dict(hidden_layer_size=5, max_iter=3, random_state=0)
+    reference = TwoLayerNNClassifier(**params).fit(X, y)
+    moved = TwoLayerNNClassifier(**params).fit(
+        xp.asarray(X, device=device), torch.asarray(y), sample_weight=torch.ones(40)
+    )
+    assert_same_model(moved, reference)
+    assert_on_device(moved.classes_, xp, device)
+
+
+def test_partial_fit_and_warm_start_match_numpy(device_xp):
+    xp, device = device_xp
+    X, y = problem("multiclass")
+    X_device = xp.asarray(X, device=device)
+    models = []
+    for data in (X, X_device):
+        partial = TwoLayerNNClassifier(5, random_state=0)
+        for _ in range(3):
+            partial.partial_fit(data, y, classes=[0, 1, 2])
+        warm = TwoLayerNNClassifier(5, max_iter=2, warm_start=True, random_state=0)
+        warm.fit(data, y).fit(data, y)
+        models.append((partial, warm))
+    for moved, reference in zip(models[1], models[0]):
+        assert_same_model(moved, reference)
+    with pytest.raises(ValueError, match="same namespace"):
+        models[1][0].partial_fit(X, y)
+
+
+def test_early_stopping_matches_numpy(device_xp):
+    xp, device = device_xp
+    X, y = problem("multiclass", n_samples=60)
+    params = dict(
+        hidden_layer_size=5,
+        max_iter=4,
+        early_stopping=True,
+        n_iter_no_change=2,
+        validation_fraction=0.3,
+        random_state=0,
+    )
+    reference, moved = fit_both(
+        params, X, y, xp, device, sample_weight=np.linspace(0.5, 1.5, 60)
+    )
+    assert_same_model(moved, reference)
+    assert_allclose(moved.validation_scores_, reference.validation_scores_, rtol=1e-12)
+    assert_allclose(
+        moved.validation_loss_curve_, reference.validation_loss_curve_, rtol=1e-12
+    )
+
+
+def test_input_types_follow_the_namespace(device_xp):
+    # float32 stays float32; integers become the namespace's default float.
+    xp, device = device_xp
+    X, y = problem("binary")
+    clf = TwoLayerNNClassifier(3, max_iter=1, random_state=0)
+    clf.fit(xp.asarray(X.astype(np.float32), device=device), y)
+    assert clf.coefs_[0].dtype == xp.float32
+    clf.fit(xp.asarray((X * 10).astype(np.int64), device=device), y)
+    default = xp.__array_namespace_info__().default_dtypes(device=device)
+    assert clf.coefs_[0].dtype == default["real floating"]
+    assert clf.predict_proba(xp.asarray(X, device=device)).dtype == xp.float64
+
+
+def test_predict_refuses_another_namespace(device_xp):
+    xp, device = device_xp
+    X, y = problem("binary")
+    clf = TwoLayerNNClassifier(3, max_iter=1, random_state=0)
+    clf.fit(xp.asarray(X, device=device), y)
+    with pytest.raises(ValueError, match=r"TwoLayerNNClassifier.predict\(\) must"):
+        clf.predict(X)
+    with sklearn.config_context(array_api_dispatch=False):
+        with pytest.raises(ValueError, match="move_to"):
+            clf.predict_proba(X)
+
+
+def test_sparse_input_under_dispatch(dispatch):
+    # A scipy sparse X is NumPy's: the model trains and stays on NumPy.
+    sparse = pytest.importorskip("scipy.sparse")
+    X, y = problem("binary")
+    clf = TwoLayerNNClassifier(3, max_iter=1, random_state=0)
+    clf.fit(sparse.csr_matrix(X), y)
+    assert isinstance(clf.coefs_[0], np.ndarray)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_move_to_numpy_then_save_and_load(device_xp, tmp_path, solver):
+    skops_io = pytest.importorskip("skops.io")
+    xp, device = device_xp
+    X, y = problem("multiclass")
+    X_device = xp.asarray(X, device=device)
+    clf = TwoLayerNNClassifier(5, solver=solver, max_iter=3, random_state=0)
+    clf.fit(X_device, y)
+    expected = to_numpy(clf.predict_proba(X_device))
+    labels = to_numpy(clf.predict(X_device))
+    on_host = move_to(clf, "numpy")
+    with sklearn.config_context(array_api_dispatch=False):
+        skops_io.dump(on_host, tmp_path / "model.skops")
+        path = tmp_path / "model.skops"
+        loaded = skops_io.load(path, trusted=skops_io.get_untrusted_types(file=path))
+        unpickled = pickle.loads(pickle.dumps(on_host))
+        for model in (loaded, unpickled):
+            assert_allclose(model.predict_proba(X), expected, rtol=1e-12)
+            assert (model.predict(X) == labels).all()
