@@ -317,3 +317,43 @@ def test_fashion_mnist_missing_names_the_package(monkeypatch, tmp_path, capsys):
     stderr = capsys.readouterr().err
     assert_one_line_error(stderr)
     assert "apt-get install dataset-fashion-mnist" in stderr
+
+
+def test_train_on_a_torch_device_saves_a_numpy_model(digits_csv, tmp_path, monkeypatch):
+    # A fresh interpreter, as SCIPY_ARRAY_API must be set before SciPy starts.
+    pytest.importorskip("torch")
+    pytest.importorskip("scipy", minversion="1.14")  # scikit-learn's dispatch
+    monkeypatch.setenv("SCIPY_ARRAY_API", "1")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    outputs = {}
+    for device in (None, "cpu"):
+        path = tmp_path / f"{device}.skops"
+        argv = ["train", "--train", digits_csv["train"], *FAST, "--save", path]
+        result = run(*argv, *([] if device is None else ["--device", device]))
+        assert result.returncode == 0, result.stderr
+        trusted = skops.io.get_untrusted_types(file=path)
+        outputs[device] = result.stdout, skops.io.load(path, trusted=trusted)
+    (host_out, host_model), (torch_out, torch_model) = outputs.values()
+    # The same model up to float32 rounding, which 40 L-BFGS steps amplify.
+    assert abs(accuracy(torch_out) - accuracy(host_out)) <= 0.01
+    assert all(isinstance(w, np.ndarray) for w in torch_model.coefs_)
+    np.testing.assert_allclose(
+        torch_model.predict_proba(digits_csv["X_test"] / 255),
+        host_model.predict_proba(digits_csv["X_test"] / 255),
+        atol=0.01,
+    )
+
+
+def test_device_errors_exit_2_with_one_line(digits_csv, monkeypatch, capsys):
+    argv = ["train", "--train", str(digits_csv["train"]), *FAST]
+    monkeypatch.delenv("SCIPY_ARRAY_API", raising=False)
+    assert main([*argv, "--device", "cpu"]) == 2
+    stderr = capsys.readouterr().err
+    assert_one_line_error(stderr)
+    assert "SCIPY_ARRAY_API=1" in stderr
+    monkeypatch.setenv("SCIPY_ARRAY_API", "1")
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if not installed
+    assert main([*argv, "--device", "cuda"]) == 2
+    stderr = capsys.readouterr().err
+    assert_one_line_error(stderr)
+    assert "PyTorch, which is not installed" in stderr
