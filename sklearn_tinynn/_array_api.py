@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.utils import _array_api
+from sklearn.utils.fixes import parse_version, sp_version
 
 from ._network import from_numpy
 
@@ -37,6 +38,11 @@ def _import_array_api_compat():
 
 
 _compat = _import_array_api_compat()
+
+# scikit-learn dispatches to other array libraries only with SciPy >= 1.14
+# (and SCIPY_ARRAY_API=1 in the environment); the estimator declares its support
+# where that is possible, so that an older stack runs no check that cannot pass.
+DISPATCH_POSSIBLE = sp_version >= parse_version("1.14")
 
 
 def get_namespace_and_device(*arrays):

@@ -37,6 +37,7 @@ from sklearn.utils.validation import (
 
 from . import _network, _threads
 from ._array_api import (
+    DISPATCH_POSSIBLE,
     float_dtypes,
     from_numpy,
     get_namespace_and_device,
@@ -339,7 +340,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         tags.classifier_tags.multi_label = True
         # Under sklearn.set_config(array_api_dispatch=True), X of any Array API
         # library trains and predicts in that library, on its device.
-        tags.array_api_support = True
+        tags.array_api_support = DISPATCH_POSSIBLE
         return tags
 
     # ------------------------------------------------------------------ fit
