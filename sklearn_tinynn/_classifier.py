@@ -224,6 +224,14 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
     page of the documentation); a ``threadpoolctl.threadpool_limits`` of the
     caller still caps the threads.
 
+    Under scikit-learn's Array API dispatch
+    (``sklearn.set_config(array_api_dispatch=True)``, SciPy 1.14 or later and
+    ``SCIPY_ARRAY_API=1``), X of another array library (torch, CuPy,
+    array-api-strict) trains and predicts in that library, on its device: the
+    fitted arrays and the predictions live there, string ``classes_`` stay
+    NumPy. :func:`sklearn_tinynn.move_to` moves a fitted model, to NumPy for
+    example before saving it.
+
     With scikit-learn 1.9 or later the estimator supports
     :mod:`sklearn.callback`: ``set_callbacks(ProgressBar())`` or a
     ``ScoringMonitor`` follow it into ``Pipeline`` and ``GridSearchCV``. A fit
@@ -353,7 +361,8 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data; float32 stays float32, anything else becomes float64.
+            Training data; float32 stays float32, anything else becomes float64
+            (the library's default floating type under Array API dispatch).
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels, or a binary indicator matrix for multilabel targets.
         sample_weight : array-like of shape (n_samples,), default=None
