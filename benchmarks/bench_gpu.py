@@ -34,7 +34,13 @@ import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 import sklearn  # noqa: E402
-from bench_training import FASHION, interleave, load_fashion, machine  # noqa: E402
+from bench_training import (  # noqa: E402
+    FASHION,
+    interleave,
+    load_fashion,
+    machine,
+    torch_network,
+)
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 
@@ -68,23 +74,9 @@ def ours(X, y, params, epochs, sync):
 
 def torch_loop(torch, X, y, batch_size, epochs, sync):
     """The same network, loss and Adam written in PyTorch with autograd."""
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(
-        torch.nn.Linear(X.shape[1], HIDDEN),
-        torch.nn.ReLU(),
-        torch.nn.Linear(HIDDEN, 10),
-    ).to(device=X.device, dtype=X.dtype)
-    # L = mean cross-entropy + (alpha / 2 n) |W|^2: weight decay alpha / n.
-    weights = [model[0].weight, model[2].weight]
-    biases = [model[0].bias, model[2].bias]
-    optimizer = torch.optim.Adam(
-        [
-            {"params": weights, "weight_decay": ADAM["alpha"] / batch_size},
-            {"params": biases, "weight_decay": 0.0},
-        ],
-        lr=ADAM["learning_rate_init"],
+    model, optimizer, loss_function = torch_network(
+        torch, X.shape[1], X.dtype, X.device, batch_size
     )
-    loss_function = torch.nn.CrossEntropyLoss()
 
     def fit():
         for _ in range(epochs):

@@ -198,28 +198,33 @@ def epoch_optimizer_steps(n_features, dtype, n_steps):
 # ------------------------------------------------------------- minibatch
 
 
-def torch_trainer(X, y, epochs):
-    """The same network and Adam in PyTorch on the CPU (only when installed)."""
-    import torch
-
-    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
+def torch_network(torch, n_features, dtype, device="cpu", batch_size=BATCH):
+    """Our network, loss and Adam written in PyTorch: (model, optimizer, loss)."""
     torch.manual_seed(0)
     model = torch.nn.Sequential(
-        torch.nn.Linear(X.shape[1], HIDDEN),
+        torch.nn.Linear(n_features, HIDDEN),
         torch.nn.ReLU(),
         torch.nn.Linear(HIDDEN, 10),
-    ).to(X_t.dtype)
+    ).to(device=device, dtype=dtype)
     # L = mean cross-entropy + (alpha / 2 n) |W|^2: weight decay alpha / n.
     weights = [model[0].weight, model[2].weight]
     biases = [model[0].bias, model[2].bias]
     optimizer = torch.optim.Adam(
         [
-            {"params": weights, "weight_decay": ADAM["alpha"] / BATCH},
+            {"params": weights, "weight_decay": ADAM["alpha"] / batch_size},
             {"params": biases, "weight_decay": 0.0},
         ],
         lr=ADAM["learning_rate_init"],
     )
-    loss_function = torch.nn.CrossEntropyLoss()
+    return model, optimizer, torch.nn.CrossEntropyLoss()
+
+
+def torch_trainer(X, y, epochs):
+    """The same network and Adam in PyTorch on the CPU (only when installed)."""
+    import torch
+
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
+    model, optimizer, loss_function = torch_network(torch, X.shape[1], X_t.dtype)
 
     def fit():
         for _ in range(epochs):
