@@ -229,20 +229,30 @@ def move_to(estimator, xp="numpy", device=None):
     True
     """
     target = namespace(xp)
+    return convert_arrays(estimator, lambda a: move_arrays([a], target, device)[0])
 
-    def move(value):
+
+def convert_arrays(estimator, converter):
+    """A copy of ``estimator`` whose numeric arrays are ``converter(array)``.
+
+    The arrays are found in the attributes and in their lists, tuples and
+    dicts (the optimizer's state); everything else is deep-copied, arrays of
+    strings or objects included.
+    """
+
+    def convert(value):
         if isinstance(value, dict):
-            return {key: move(item) for key, item in value.items()}
+            return {key: convert(item) for key, item in value.items()}
         if isinstance(value, (list, tuple)):
-            return type(value)(move(item) for item in value)
+            return type(value)(convert(item) for item in value)
         if _is_numeric_array(value):
-            return move_arrays([value], target, device)[0]
+            return converter(value)
         return copy.deepcopy(value)
 
-    moved = copy.copy(estimator)
+    converted = copy.copy(estimator)
     for name, value in vars(estimator).items():
-        setattr(moved, name, move(value))
-    return moved
+        setattr(converted, name, convert(value))
+    return converted
 
 
 def _is_numeric_array(value):

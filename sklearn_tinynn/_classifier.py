@@ -38,6 +38,7 @@ from sklearn.utils.validation import (
 from . import _network, _threads
 from ._array_api import (
     DISPATCH_POSSIBLE,
+    convert_arrays,
     float_dtypes,
     from_numpy,
     get_namespace_and_device,
@@ -350,6 +351,12 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         # library trains and predicts in that library, on its device.
         tags.array_api_support = DISPATCH_POSSIBLE
         return tags
+
+    def __sklearn_array_api_convert__(self, converter):
+        """A copy whose numeric arrays are ``converter(array)``: scikit-learn's
+        ``move_estimator_to`` (1.9.1) moves a model so, string ``classes_``
+        staying NumPy (see :func:`sklearn_tinynn.move_to`)."""
+        return convert_arrays(self, converter)
 
     # ------------------------------------------------------------------ fit
 

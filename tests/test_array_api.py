@@ -521,3 +521,21 @@ def test_move_to_numpy_then_save_and_load(device_xp, tmp_path, solver):
         for model in (loaded, unpickled):
             assert_allclose(model.predict_proba(X), expected, rtol=1e-12)
             assert (model.predict(X) == labels).all()
+
+
+def test_scikit_learns_move_estimator_to_keeps_string_labels(device_xp):
+    # scikit-learn 1.9.1's move_estimator_to calls __sklearn_array_api_convert__.
+    array_api = pytest.importorskip("sklearn.utils._array_api")
+    if not hasattr(array_api, "move_estimator_to"):
+        pytest.skip("scikit-learn < 1.9.1 has no move_estimator_to")
+    xp, device = device_xp
+    X, y = problem("multiclass")
+    clf = TwoLayerNNClassifier(5, max_iter=2, random_state=0)
+    clf.fit(X, np.array(["cat", "dog", "emu"])[y])
+    moved = array_api.move_estimator_to(clf, xp, device)
+    assert isinstance(moved.classes_, np.ndarray)
+    for array in [*moved.coefs_, *moved.intercepts_, *moved._optimizer_state["V"]]:
+        assert_on_device(array, xp, device)
+    X_device = xp.asarray(X, device=device)
+    assert (moved.predict(X_device) == clf.predict(X)).all()
+    assert isinstance(clf.coefs_[0], np.ndarray)  # the original is unchanged
