@@ -493,13 +493,18 @@ def test_predict_refuses_another_namespace(device_xp):
             clf.predict_proba(X)
 
 
-def test_sparse_input_under_dispatch(dispatch):
-    # A scipy sparse X is NumPy's: the model trains and stays on NumPy.
+def test_sparse_input_under_dispatch(device_xp):
+    # A scipy sparse X is NumPy's: the model trains and stays on NumPy; a model
+    # on a device refuses it.
     sparse = pytest.importorskip("scipy.sparse")
+    xp, device = device_xp
     X, y = problem("binary")
     clf = TwoLayerNNClassifier(3, max_iter=1, random_state=0)
     clf.fit(sparse.csr_matrix(X), y)
     assert isinstance(clf.coefs_[0], np.ndarray)
+    clf.fit(xp.asarray(X, device=device), y)
+    with pytest.raises(ValueError, match="X is a sparse matrix.*move_to"):
+        clf.predict_proba(sparse.csr_matrix(X))
 
 
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
