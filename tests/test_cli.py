@@ -270,7 +270,7 @@ def _tinynn_model(folder):
         (lambda d: ["evaluate", "--model", str(_ragged_csv(d)), "--test", "digits"],
          "not a skops model file"),
         (lambda d: ["evaluate", "--model", str(_dummy_model(d)), "--test", "digits"],
-         "holds a DummyClassifier, not a TwoLayerNNClassifier"),
+         "refusing to load sklearn.dummy.DummyClassifier (ObjectNode)"),
         (lambda d: ["evaluate", "--model", str(_tinynn_model(d)),
                     "--test", str(d / "nothing")], "no such file or directory"),
         (lambda d: ["train", "--train", "digits", "--test", str(_ragged_csv(d))],
