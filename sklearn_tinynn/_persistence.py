@@ -8,13 +8,16 @@ named exactly, never by prefix); it bounds the memory the file may inflate
 to, and checks the loaded model for consistency before returning it.
 """
 
+import contextlib
 import io
 import json
 import math
 import numbers
 import os
 import secrets
+import tokenize
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -170,7 +173,7 @@ def load(file, *, max_bytes=MAX_BYTES):
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         schema = _read_schema(archive, name, max_bytes)
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
+    except _UNREADABLE as exc:
         raise ValueError(f"{name}: not a skops model file ({exc})") from exc
     _check_types(schema, name)
     try:
@@ -185,15 +188,30 @@ def load(file, *, max_bytes=MAX_BYTES):
     return model
 
 
+# What zipfile and NumPy's header parser raise on damaged bytes (NotImplementedError,
+# a RuntimeError, for an unknown compression method).
+_UNREADABLE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    RuntimeError,
+    SyntaxError,
+    tokenize.TokenError,
+)
+
+
 def _read_bounded(file, name, max_bytes):
-    if hasattr(file, "read"):
-        data = file.read(max_bytes + 1)
-    else:
-        with open(file, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise ValueError(f"{name}: larger than max_bytes={max_bytes}; {_RAISE}")
-    return data
+    """The file's bytes, read a MiB at a time up to ``max_bytes``."""
+    chunks, size = [], 0
+    opened = hasattr(file, "read")
+    with contextlib.nullcontext(file) if opened else open(file, "rb") as handle:
+        while chunk := handle.read(2**20):
+            size += len(chunk)
+            if size > max_bytes:
+                raise ValueError(f"{name}: larger than max_bytes={max_bytes}; {_RAISE}")
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 _RAISE = "if you trust the file, load it with sklearn_tinynn.load(file, max_bytes=...)"
@@ -237,7 +255,7 @@ def _check_array_member(archive, info, name):
             )
             shape, _, dtype = read_header(member)
             header_size = member.tell()
-        except (ValueError, TypeError, SyntaxError, EOFError) as exc:
+        except (ValueError, TypeError, SyntaxError, tokenize.TokenError) as exc:
             raise ValueError(
                 f"{name}: array {info.filename} has no valid header ({exc})"
             ) from exc
@@ -329,6 +347,12 @@ def _check_model(model):
     missing = [key for key in (*model._get_param_names(), *_FITTED) if key not in state]
     if missing:
         raise ValueError(f"missing attributes {missing} (not fitted?)")
+    odd = [key for key in model._get_param_names() if not _is_plain(state[key])]
+    if odd:
+        raise ValueError(
+            f"parameters {odd} hold objects other than numbers, strings, dicts "
+            "and a RandomState"
+        )
     try:
         model._validate_params()
     except (ValueError, TypeError) as exc:
@@ -336,13 +360,37 @@ def _check_model(model):
     _check_sizes(model)
     _check_weights(model)
     _check_outputs(model)
+    _check_history(model)
+
+
+def _is_plain(value):
+    if isinstance(value, dict):
+        return all(_is_plain(key) and _is_plain(item) for key, item in value.items())
+    return value is None or isinstance(
+        value, (numbers.Number, str, np.random.RandomState)
+    )
+
+
+def _show(value):
+    """repr of a number or string; the type of anything else (whose repr may fail)."""
+    if value is None or isinstance(value, (numbers.Number, str)):
+        return repr(value)
+    return f"<{type(value).__name__}>"
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _check_sizes(model):
     for key in ("n_features_in_", "n_outputs_", "n_layers_"):
         value = getattr(model, key)
-        if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-            raise ValueError(f"{key}={value!r} is not an integer")
+        if not _is_int(value):
+            raise ValueError(f"{key}={_show(value)} is not an integer")
         if value < 1:
             raise ValueError(f"{key}={value} is not positive")
     if model.n_layers_ != 3:
@@ -405,7 +453,7 @@ def _check_outputs(model):
     activation = model.out_activation_
     if activation not in OUTPUT_ACTIVATIONS:
         raise ValueError(
-            f"unknown out_activation_={activation!r}; expected one of "
+            f"unknown out_activation_={_show(activation)}; expected one of "
             f"{sorted(OUTPUT_ACTIVATIONS)}"
         )
     multilabel = model._multilabel
@@ -416,10 +464,26 @@ def _check_outputs(model):
             ("logistic", 1) if len(classes) == 2 else ("softmax", len(classes))
         )
     else:
-        raise ValueError(f"_multilabel={multilabel!r} is not a boolean")
+        raise ValueError(f"_multilabel={_show(multilabel)} is not a boolean")
     if not valid:
         kind = "multilabel" if multilabel else f"{len(classes)}-class"
         raise ValueError(
             f"out_activation_={activation!r} with n_outputs_={n_outputs} does not "
             f"fit a {kind} model with classes_ of length {len(classes)}"
         )
+
+
+def _check_history(model):
+    """The training record: counts, and losses and curves of plain numbers."""
+    for key in ("n_iter_", "t_"):
+        value = getattr(model, key, 0)
+        if not (_is_int(value) and value >= 0):
+            raise ValueError(f"{key}={_show(value)} is not a count")
+    for key in ("loss_", "best_loss_", "best_validation_score_"):
+        value = getattr(model, key, None)
+        if not (value is None or _is_real(value)):
+            raise ValueError(f"{key}={_show(value)} is not a number")
+    for key in ("loss_curve_", "validation_scores_", "validation_loss_curve_"):
+        value = getattr(model, key, None)
+        if not (value is None or isinstance(value, list) and all(map(_is_real, value))):
+            raise ValueError(f"{key} is not a list of numbers")
