@@ -464,6 +464,8 @@ def _check_outputs(inputs, outputs):
                 )
         if path.is_dir():
             raise UsageError(f"{output}: is a directory; expected a file name")
+        if not path.parent.is_dir():
+            raise UsageError(f"{output}: no such directory {path.parent}")
         _check_directory(path.parent)
 
 
