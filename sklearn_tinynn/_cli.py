@@ -457,7 +457,8 @@ def _check_outputs(inputs, outputs):
     for output in filter(None, outputs):
         path = Path(output)
         for source in filter(None, inputs):
-            if path.resolve() == Path(source).resolve():
+            # Names such as "digits" are no files; links and hard links are.
+            if path.exists() and Path(source).exists() and path.samefile(source):
                 raise UsageError(
                     f"{output}: is also an input of this command; refusing to "
                     "write over it"

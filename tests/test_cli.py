@@ -333,8 +333,10 @@ def _fails_before_training(capsys, argv, message):
 def test_save_never_writes_over_an_input(digits_csv, tmp_path, capsys):
     train = tmp_path / "train.csv"
     train.write_bytes(digits_csv["train"].read_bytes())
-    argv = ["train", "--train", train, "--save", tmp_path / "." / "train.csv"]
-    _fails_before_training(capsys, argv, "is also an input of this command")
+    (tmp_path / "link.csv").symlink_to(train)
+    for save in [tmp_path / "." / "train.csv", tmp_path / "link.csv"]:
+        argv = ["train", "--train", train, "--save", save]
+        _fails_before_training(capsys, argv, "is also an input of this command")
     assert train.read_bytes() == digits_csv["train"].read_bytes()
 
 
