@@ -335,8 +335,8 @@ def _check_memory(model, X, y):
         rows = n_samples
     else:
         rows = min(200 if model.batch_size == "auto" else model.batch_size, n_samples)
-    # Weights, gradients, two moments and a saved copy; three hidden layers'
-    # worth of activations and errors for a batch.
+    # Weights, gradients, Adam's two moments and a saved copy; for a batch, the
+    # hidden activations, their errors and a scratch array.
     needed = X.dtype.itemsize * (5 * n_weights + 3 * rows * hidden)
     if needed > available:
         raise UsageError(
