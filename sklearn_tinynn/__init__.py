@@ -2,7 +2,8 @@
 first-class scikit-learn classifier."""
 
 from ._classifier import TwoLayerNNClassifier
+from ._persistence import load, save
 
 __version__ = "0.1.0"
 
-__all__ = ["TwoLayerNNClassifier", "__version__"]
+__all__ = ["TwoLayerNNClassifier", "__version__", "load", "save"]
