@@ -237,7 +237,8 @@ def _read_csv(path, n_pixels, label_column, max_bytes=None):
             table = _parse_rows(path, rows, n_before, n_columns, label_column)
             _check_pixels(path, table, n_before, label_column)
             if label_column is not None:
-                y_parts.append(table[:, label_column])
+                # A copy: a view would keep the whole int64 table alive.
+                y_parts.append(table[:, label_column].copy())
                 table = np.delete(table, label_column, axis=1)
             X_parts.append(table.astype(np.uint8))
     if not X_parts:
