@@ -599,3 +599,71 @@ def test_keyboard_interrupt_in_lbfgs_propagates_and_keeps_the_model(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         clf.fit(X, y)
     assert_unchanged(clf, X, snap)
+
+
+def test_keyboard_interrupt_in_partial_fit_restores_the_model_and_propagates(
+    monkeypatch,
+):
+    """Ctrl-C in the third minibatch: the model is the one before the call."""
+    X, y = _digits(100)
+    clf = TwoLayerNNClassifier(8, batch_size=25, random_state=0)
+    clf.partial_fit(X, y, classes=np.arange(10))
+    snap = snapshot(clf, X)
+    interrupt_at(monkeypatch, 3)
+    with pytest.raises(KeyboardInterrupt):
+        clf.partial_fit(X, y)
+    assert_unchanged(clf, X, snap)
+    monkeypatch.undo()
+    reference = copy.deepcopy(clf).partial_fit(X, y)
+    assert reference.n_iter_ == clf.n_iter_ + 1  # and the model still trains
+
+
+def test_keyboard_interrupt_from_a_callback_stops_a_partial_fit_loop():
+    """A loop of partial_fit calls ends at the first Ctrl-C, the model unfitted."""
+    from sklearn_tinynn._progress import TextProgressBar
+
+    class CtrlC(TextProgressBar):
+        def on_fit_task_end(self, estimator, context, **kwargs):
+            raise KeyboardInterrupt
+
+    X, y = _digits(60)
+    clf = TwoLayerNNClassifier(8, random_state=0).set_callbacks(CtrlC())
+    calls = []
+
+    def training_loop():
+        for _ in range(3):
+            calls.append(1)
+            clf.partial_fit(X, y, classes=np.arange(10))
+
+    with pytest.raises(KeyboardInterrupt):
+        training_loop()
+    assert len(calls) == 1 and not hasattr(clf, "coefs_")
+
+
+@pytest.mark.parametrize("dtype", [bool, float, int])
+def test_balanced_class_weight_with_an_indicator_matrix(dtype):
+    X, y = _digits()
+    Y = np.c_[y % 2, y > 4, y == 3].astype(dtype)
+    clf = TwoLayerNNClassifier(8, class_weight="balanced", max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # not converged in 5 epochs
+        reference = copy.deepcopy(clf).fit(X, Y.astype(int))
+        clf.fit(X, Y)
+    assert_same(reference.coefs_, clf.coefs_)
+    assert clf.predict(X).shape == Y.shape
+
+
+def test_partial_fit_with_no_classes_says_so():
+    X, y = _digits(20)
+    with pytest.raises(ValueError, match=r"classes=\[\] holds no class; the first"):
+        TwoLayerNNClassifier().partial_fit(X, y, classes=[])
+
+
+def test_partial_fit_with_an_invalid_solver_is_a_parameter_error():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = _digits(20)
+    clf = TwoLayerNNClassifier().set_params(solver="bogus")
+    with pytest.raises(InvalidParameterError, match="'solver' parameter"):
+        clf.partial_fit(X, y, classes=np.arange(10))
+    assert not hasattr(TwoLayerNNClassifier(solver="lbfgs"), "partial_fit")
