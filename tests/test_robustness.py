@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import event, given, note
+from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
@@ -667,3 +667,103 @@ def test_partial_fit_with_an_invalid_solver_is_a_parameter_error():
     with pytest.raises(InvalidParameterError, match="'solver' parameter"):
         clf.partial_fit(X, y, classes=np.arange(10))
     assert not hasattr(TwoLayerNNClassifier(solver="lbfgs"), "partial_fit")
+
+
+# ------------------------------------ the Python API over label kinds
+# One fast property run on many examples: tiny networks, a few epochs, a dozen
+# samples. Whatever the labels, weights and classes, a call fits and predicts
+# labels from classes_ (or a 0/1 indicator matrix of y's shape), or raises
+# ValueError/TypeError.
+
+API_LABELS = {
+    "bool": [True, False],
+    "str": ["cat", "dog", "emu"],
+    "negative int": [-7, -1, 3],
+    "int": [0, 1, 2, 3],
+    "float": [0.0, 1.0, 2.5],
+    "one class": [5],
+    "mixed": [1, "a"],
+}
+API_INDICATORS = ["int", "bool", "float", "one column", "non-binary"]
+API_X_DTYPES = ["float64", "float32", "int64", "uint8", "bool", "float16"]
+
+
+def api_targets(draw, rng, n_samples):
+    """y of a drawn kind, and the labels partial_fit's classes may be drawn from."""
+    kind = draw(
+        st.sampled_from([*API_LABELS, *(f"indicator {k}" for k in API_INDICATORS)])
+    )
+    event(f"y: {kind}")
+    if not kind.startswith("indicator"):
+        labels = API_LABELS[kind]
+        y = [labels[i] for i in rng.randint(len(labels), size=n_samples)]
+        return np.array(y, dtype=object if kind == "mixed" else None), labels
+    indicator = kind.removeprefix("indicator ")
+    Y = rng.randint(0, 3 if indicator == "non-binary" else 2, (n_samples, 3))
+    Y = Y[:, :1] if indicator == "one column" else Y
+    return Y.astype({"bool": bool, "float": float}.get(indicator, int)), [0, 1]
+
+
+@st.composite
+def api_cases(draw):
+    rng = np.random.RandomState(draw(st.integers(0, 2**16)))
+    n_samples = draw(st.integers(2, 12))
+    dtype = draw(st.sampled_from(API_X_DTYPES))
+    X = rng.standard_normal((n_samples, draw(st.integers(1, 3)))).astype(dtype)
+    y, labels = api_targets(draw, rng, n_samples)
+    weight = draw(st.sampled_from([None, "uniform", "integers"]))
+    sample_weight = {
+        None: None,
+        "uniform": rng.uniform(0.1, 2, n_samples),
+        "integers": rng.randint(0, 3, n_samples),
+    }[weight]
+    class_weight = draw(st.sampled_from([None, "balanced", "first label"]))
+    if class_weight == "first label":
+        class_weight = {labels[0]: 2.0}
+    params = dict(
+        hidden_layer_size=draw(st.integers(1, 3)),
+        solver=draw(st.sampled_from(["adam", "sgd", "gd", "lbfgs"])),
+        max_iter=draw(st.integers(1, 3)),
+        class_weight=class_weight,
+        random_state=0,
+    )
+    classes = draw(st.sampled_from([None, "labels", "some", "more", "empty"]))
+    classes = {
+        None: None,
+        "labels": labels,
+        "some": labels[:1],
+        "more": [*labels, 99],
+        "empty": [],
+    }[classes]
+    return X, y, sample_weight, params, classes
+
+
+def assert_predictions_from_classes(clf, X, y):
+    labels = clf.predict(X)
+    if clf._multilabel:
+        assert labels.shape == y.shape and set(np.unique(labels)) <= {0, 1}
+    else:
+        assert labels.shape == (len(X),) and np.isin(labels, clf.classes_).all()
+        assert set(clf.classes_.tolist()) >= set(np.unique(y).tolist())
+
+
+@settings(max_examples=1000, derandomize=True, deadline=None)
+@given(case=api_cases(), method=st.sampled_from(["fit", "partial_fit"]))
+def test_any_labels_fit_and_predict_from_classes_or_raise_value_or_type_error(
+    case, method
+):
+    X, y, sample_weight, params, classes = case
+    if method == "partial_fit":
+        params["solver"] = params["solver"].replace("lbfgs", "adam")
+    clf = TwoLayerNNClassifier(**params)
+    kwargs = {"classes": classes} if method == "partial_fit" else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # convergence, conversions
+        try:
+            getattr(clf, method)(X, y, sample_weight=sample_weight, **kwargs)
+        except (ValueError, TypeError) as exc:
+            event(f"{method}: {type(exc).__name__}")
+            assert not hasattr(clf, "coefs_")
+            return
+        event(f"{method} succeeded")
+        assert_predictions_from_classes(clf, X, y)
