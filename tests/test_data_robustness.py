@@ -68,7 +68,9 @@ BOMB_SCRIPT = textwrap.dedent(
     from sklearn_tinynn import _cli
     resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
     code = _cli.main(["train", "--train", sys.argv[1], "--progress", "none"])
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    # VmHWM, not ru_maxrss: that one keeps the forking parent's peak across exec.
+    status = open("/proc/self/status").read()
+    peak = int(status.split("VmHWM:")[1].split()[0]) // 1024
     print(f"exit {code}, peak {peak} MiB")
     """
 )
@@ -215,21 +217,44 @@ def test_blank_line_between_rows_is_an_error_naming_it(tmp_path, capsys):
     assert _cli.read_pixels(str(path), 4).shape == (2, 4)
 
 
-def test_pixels_scaled_to_unit_interval_are_refused(tmp_path, capsys):
-    model = tmp_path / "model.skops"
-    assert _cli.main(["train", "--train", "digits", "--max-iter", "2",
-                      "--progress", "none", "--save", str(model)]) == 0  # fmt: skip
-    X = np.random.default_rng(0).random((5, 64))
-    pixels = tmp_path / "scaled.csv"
-    np.savetxt(pixels, X, delimiter=",", fmt="%.4f")
-    out = tmp_path / "out.csv"
+@pytest.fixture(scope="module")
+def digits_model(tmp_path_factory):
+    model = tmp_path_factory.mktemp("model") / "model.skops"
+    argv = ["train", "--train", "digits", "--max-iter", "2", "--progress", "none"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        assert _cli.main([*argv, "--save", str(model)]) == 0
+    return model
+
+
+def _predict_error(model, pixels, capsys):
+    """predict's one line on stderr, after exit code 2 and no output file."""
     capsys.readouterr()
+    out = pixels.with_name("out.csv")
     argv = ["predict", "--model", str(model), "--input", str(pixels)]
     assert _cli.main([*argv, "--output", str(out)]) == 2
     stderr = capsys.readouterr().err
-    assert stderr.count("\n") == 1 and "scaled.csv, line 1: column 1: pixel" in stderr
+    assert stderr.count("\n") == 1 and stderr.startswith("sklearn-tinynn: error: ")
+    assert not out.exists()
+    return stderr
+
+
+def test_pixels_scaled_to_unit_interval_are_refused(digits_model, tmp_path, capsys):
+    pixels = tmp_path / "scaled.csv"
+    np.savetxt(pixels, np.random.default_rng(0).random((5, 64)), delimiter=",")
+    stderr = _predict_error(digits_model, pixels, capsys)
+    assert "scaled.csv, line 1: column 1: pixel" in stderr
     assert "not an integer; expected 8-bit pixel values 0-255" in stderr
-    assert "[0, 1]" in stderr and not out.exists()
+    assert "[0, 1]" in stderr
+
+
+@pytest.mark.parametrize("cut", [10, 30, -12, -3])
+def test_truncated_gzip_pixels_to_predict(digits_model, tmp_path, capsys, cut):
+    pixels = tmp_path / "pixels.csv.gz"
+    text = "".join(",".join(["7"] * 64) + "\n" for _ in range(50))
+    pixels.write_bytes(gzip.compress(text.encode())[:cut])
+    stderr = _predict_error(digits_model, pixels, capsys)
+    assert "pixels.csv.gz: corrupt or truncated gzip data" in stderr
 
 
 def test_pixels_only_outside_0_255_are_refused(tmp_path):
