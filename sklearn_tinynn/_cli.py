@@ -13,7 +13,6 @@ line and exit code 130, leaving no output file behind.
 
 import argparse
 import contextlib
-import gzip
 import io
 import math
 import os
@@ -154,7 +153,7 @@ def read_data(source, label_column=0):
             f"{source}: no such file or directory; expected a CSV file, a directory "
             "of IDX files, or one of the names digits, mnist, fashion-mnist"
         )
-    n_pixels = len(_first_line(path).split(",")) - 1
+    n_pixels = len(datasets._first_line(path).split(",")) - 1
     if n_pixels < 1:
         raise UsageError(
             f"{source}: the first line has no pixel columns (an empty file?); "
@@ -188,40 +187,19 @@ def _scale(pixels):
     return pixels.astype(np.float32) / 255
 
 
-def _open_text(path):
-    """Open a text file, gzipped or not (recognised by its magic bytes)."""
-    with open(path, "rb") as file:
-        gzipped = file.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rt") if gzipped else open(path)
-
-
-def _first_line(path):
-    with _open_text(path) as file:
-        return file.readline()
-
-
 def read_pixels(source, n_features):
     """Images to predict: any data source, or a CSV of pixels only.
 
     A CSV file whose rows have exactly ``n_features`` cells holds pixels only
-    (0-255, optionally under a header line); any other source is read by
-    :func:`read_data` and its labels are ignored.
+    (integers 0-255, optionally under a header line, read by the loaders' own
+    rules); any other source is read by :func:`read_data` and its labels are
+    ignored.
     """
     path = Path(source)
-    first = _first_line(path) if path.is_file() else ""
+    first = datasets._first_line(path) if path.is_file() else ""
     if len(first.split(",")) != n_features:
         return read_data(source).test_part()[0]
-    try:
-        # The loaders' own reading (gzip, UTF-8) and header rule; their errors
-        # already name the file.
-        lines = datasets._read_csv_lines(path)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
-    rows = lines[1:] if datasets._is_header(lines[0]) else lines
-    try:
-        X = np.loadtxt(rows, delimiter=",", ndmin=2)
-    except ValueError as exc:
-        raise UsageError(f"{source}: {exc}") from exc
+    X, _ = datasets._read_csv(path, n_features, label_column=None)
     return _scale(X)
 
 
