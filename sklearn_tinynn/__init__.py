@@ -3,7 +3,8 @@ first-class scikit-learn classifier."""
 
 from ._array_api import move_to
 from ._classifier import TwoLayerNNClassifier
+from ._persistence import load, save
 
 __version__ = "0.1.0"
 
-__all__ = ["TwoLayerNNClassifier", "move_to", "__version__"]
+__all__ = ["TwoLayerNNClassifier", "__version__", "load", "move_to", "save"]

@@ -391,7 +391,9 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         return self._transaction(self._fit, X, y, sample_weight, incremental=False)
 
     def _partial_fit_available(self):
-        if self.solver not in _STOCHASTIC_SOLVERS:
+        # An invalid solver is left to partial_fit's parameter validation, which
+        # raises InvalidParameterError (a ValueError) naming the valid ones.
+        if self.solver == "lbfgs":
             raise AttributeError(
                 f"partial_fit is only available for the solvers {_STOCHASTIC_SOLVERS}"
                 f", not for solver={self.solver!r}."
@@ -553,6 +555,11 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
             self.classes_ = np.arange(y.shape[1])
         else:
             self.classes_ = unique_labels(y)
+        if len(self.classes_) == 0:
+            raise ValueError(
+                f"classes={classes!r} holds no class; the first partial_fit needs "
+                "all the classes that can appear in y, at least 2."
+            )
         if len(self.classes_) < 2:
             raise ValueError(
                 "TwoLayerNNClassifier needs samples of at least 2 classes in the "
@@ -662,7 +669,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
                 "targets; use class_weight='balanced' or None, or sample_weight."
             )
         per_sample = np.ones(y.shape[0])
-        for column in y.T:
+        for column in y.T.astype(np.intp):  # bool or float 0/1 -> indices
             per_sample *= _balanced_weights(column, [0, 1], sample_weight)[column]
         return per_sample
 
@@ -891,6 +898,10 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
                         stacklevel=2,
                     )
         except KeyboardInterrupt:
+            # partial_fit lets it propagate (its transaction restores the model),
+            # so that a loop of calls stops; fit stops and keeps the weights so far.
+            if incremental:
+                raise
             warnings.warn("Training interrupted by user.", stacklevel=2)
         if early_stopping:
             self.coefs_, self.intercepts_ = self._best_coefs, self._best_intercepts

@@ -544,3 +544,20 @@ def test_scikit_learns_move_estimator_to_keeps_string_labels(device_xp):
     X_device = xp.asarray(X, device=device)
     assert (moved.predict(X_device) == clf.predict(X)).all()
     assert isinstance(clf.coefs_[0], np.ndarray)  # the original is unchanged
+
+
+def test_save_writes_the_numpy_copy_of_a_model_on_a_device(device_xp, tmp_path):
+    """sklearn_tinynn.save moves a device model to NumPy; load gives it back."""
+    from sklearn_tinynn import load, save
+
+    xp, device = device_xp
+    X, y = problem("multiclass")
+    clf = TwoLayerNNClassifier(8, max_iter=3, random_state=0)
+    clf.fit(xp.asarray(X, device=device), y)
+    save(clf, tmp_path / "model.skops")
+    loaded = load(tmp_path / "model.skops")
+    assert all(isinstance(w, np.ndarray) for w in loaded.coefs_ + loaded.intercepts_)
+    with sklearn.config_context(array_api_dispatch=False):
+        assert_allclose(
+            loaded.predict_proba(X), move_to(clf, "numpy").predict_proba(X), rtol=1e-12
+        )

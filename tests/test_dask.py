@@ -38,6 +38,9 @@ def client():
         processes=True,
         host="127.0.0.1",
         dashboard_address=None,
+        # The scheduler's HTTP server takes port 8787 even without a dashboard,
+        # and warns when another cluster on the machine holds it: a free port.
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
     )
     with cluster, Client(cluster) as client:
         assert client.scheduler.address.startswith("tcp://127.0.0.1:")

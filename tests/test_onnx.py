@@ -466,7 +466,7 @@ def test_export_command(saved_model, tmp_path, capsys, options, dtype, opset):
     [
         (["--target-opset", "8"], "--target-opset 8: expected an ONNX opset from 9"),
         (["--target-opset", "999"], "--target-opset 999: expected an ONNX opset"),
-        (["--output", "missing/model.onnx"], "No such file or directory"),
+        (["--output", "missing/model.onnx"], "missing/model.onnx: no such directory"),
         (["--model", "missing.skops"], "missing.skops: no such model file"),
     ],
 )

@@ -311,3 +311,21 @@ def test_hidden_units_display_from_numbers_titles_the_given_units():
     assert [ax.get_title() for ax in display.axes_] == ["unit 3", "unit 7"]
     np.testing.assert_array_equal(display.images_[1].get_array(), [[1, 3], [5, 7]])
     assert display.images_[0].get_clim() == (-7.0, 7.0)
+
+
+@pytest.mark.parametrize(
+    "make_display, message",
+    [
+        (lambda: HiddenUnitsDisplay(np.ones(4), image_shape=(2, 2)),
+         r"weights must be a 2-D array of shape \(n_pixels, n_units\), got an array "
+         r"of shape \(4,\)"),
+        (lambda: HiddenUnitsDisplay(np.ones((4, 2, 1)), image_shape=(2, 2)),
+         r"weights must be a 2-D array .* shape \(4, 2, 1\)"),
+        (lambda: MisclassifiedDisplay(np.ones(4), [1], [0], image_shape=(2, 2)),
+         r"images must be a 2-D array of shape \(n_images, n_pixels\), got an "
+         r"array of shape \(4,\)"),
+    ],
+)  # fmt: skip
+def test_displays_name_input_that_is_not_2d(make_display, message):
+    with pytest.raises(ValueError, match=message):
+        make_display().plot()
