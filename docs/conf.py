@@ -29,6 +29,8 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax 3 copied into _static/mathjax: equations render without a network.
+    "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "myst_parser",
@@ -42,6 +44,9 @@ source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 default_role = "literal"
 
 # -- API reference -----------------------------------------------------------
+
+# The local copy that sphinx-mathjax-offline ships (it sets the same path).
+mathjax_path = "mathjax/tex-chtml.js"
 
 autosummary_generate = True
 autodoc_typehints = "none"
@@ -74,7 +79,6 @@ sphinx_gallery_conf = {
     "filename_pattern": "/plot_",
     "doc_module": ("sklearn_tinynn",),
     "backreferences_dir": "gen_modules/backreferences",
-    "reference_url": {"sklearn_tinynn": None},
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,
     "abort_on_example_error": True,

@@ -2,7 +2,8 @@
 first-class scikit-learn classifier."""
 
 from ._classifier import TwoLayerNNClassifier
+from ._progress import TextProgressBar
 
 __version__ = "0.1.0"
 
-__all__ = ["TwoLayerNNClassifier", "__version__"]
+__all__ = ["TextProgressBar", "TwoLayerNNClassifier", "__version__"]
