@@ -135,7 +135,8 @@ def run_snippets(blocks, name):
         if lang == "python":
             exec(compile(source, where, "exec"), namespace)
         else:
-            runner.run(parser.get_doctest(source, namespace, where, name, 0))
+            test = parser.get_doctest(source, namespace, where, name, 0)
+            runner.run(test, clear_globs=False)
     return runner.summarize(verbose=False).failed
 
 
