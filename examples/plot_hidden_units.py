@@ -75,13 +75,12 @@ HiddenUnitsDisplay.from_estimator(mnist_clf)
 plt.show()
 
 # %%
-# For comparison, the same network without the penalty (``alpha=0``): its
-# weights keep the pixel-to-pixel noise of the few thousand training images,
-# and its units look like static: the jump from one pixel's weight to its
-# neighbour's, relative to the weights' size (the "roughness" printed), is
-# nearly twice as large. The smooth pictures cost accuracy here (0.89 against 0.92 on the
-# held-out digits): a penalty this strong is for reading the weights, not for
-# the best model.
+# For comparison, the same network without the penalty (``alpha=0``): its weights keep
+# the pixel-to-pixel noise of the few thousand training images, and its units look like
+# static: the jump from one pixel's weight to its neighbour's, relative to the weights'
+# size (the "roughness" printed), is nearly twice as large. The smooth pictures cost
+# accuracy here (0.89 against 0.92 on the held-out digits): a penalty this strong is for
+# reading the weights, not for the best model.
 noisy_clf = TwoLayerNNClassifier(25, alpha=0.0, max_iter=30, random_state=0)
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
