@@ -69,6 +69,9 @@ numpydoc_validation_exclude = {
     r"\.get_metadata_routing$",
     r"\.set_\w+_request$",
     r"\.set_callbacks$",
+    # The hooks of a callback, called by the estimator rather than by users;
+    # docs/progress.rst documents them once, for every callback.
+    r"\.TextProgressBar\.(setup|teardown|on_fit_task_begin|on_fit_task_end)$",
 }
 
 # -- Example gallery ---------------------------------------------------------
@@ -82,6 +85,9 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,
     "abort_on_example_error": True,
+    # The pages of computation times load Bootstrap and DataTables from CDNs;
+    # the site must work offline (tests/test_docs.py checks the built HTML).
+    "write_computation_times": False,
     # Sets __file__, which the examples use to find the MNIST sample.
     "reset_argv": "gallery_hooks.reset_argv",
 }

@@ -137,6 +137,7 @@ def run_snippets(blocks, name):
         else:
             test = parser.get_doctest(source, namespace, where, name, 0)
             runner.run(test, clear_globs=False)
+            namespace.update(test.globs)  # DocTest ran in a copy
     return runner.summarize(verbose=False).failed
 
 
