@@ -87,13 +87,13 @@ def fashion_mnist():
     return load_mnist_idx(FASHION_MNIST)
 
 
+# The package's own copy of the 5,000-digit sample: these tests always run.
+BUNDLED_MNIST_5K = Path(sklearn_tinynn.__file__).parent / "data" / "mnist_5k.csv.gz"
+
+
 @pytest.fixture
 def mnist_5k():
-    if not MNIST_5K.is_file():
-        pytest.skip(
-            f"{MNIST_5K} not found: the shared data folder is not beside the repo"
-        )
-    return MNIST_5K
+    return BUNDLED_MNIST_5K
 
 
 # load_mnist_csv on real files
@@ -503,9 +503,12 @@ def test_fetch_mnist_rejects_unexpected_shape(monkeypatch):
 # load_mnist_sample: the copy inside the package
 
 
-def test_mnist_sample_is_the_shared_file(mnist_5k):
-    bundled = Path(sklearn_tinynn.__file__).parent / "data" / "mnist_5k.csv.gz"
-    assert bundled.read_bytes() == mnist_5k.read_bytes()
+def test_mnist_sample_is_the_shared_file():
+    if not MNIST_5K.is_file():
+        pytest.skip(
+            f"{MNIST_5K} not found: the shared data folder is not beside the repo"
+        )
+    assert BUNDLED_MNIST_5K.read_bytes() == MNIST_5K.read_bytes()
 
 
 def test_mnist_sample_bunch():
@@ -522,10 +525,7 @@ def test_mnist_sample_bunch():
 
 
 def test_mnist_sample_keeps_the_file_order_within_each_digit():
-    from importlib.resources import files
-
-    path = files("sklearn_tinynn") / "data" / "mnist_5k.csv.gz"
-    X_file, y_file = load_mnist_csv(path, label_column=-1)
+    X_file, y_file = load_mnist_csv(BUNDLED_MNIST_5K, label_column=-1)
     X, y = load_mnist_sample(return_X_y=True)
     for digit in range(10):
         assert_array_equal(X[y == digit], X_file[y_file == digit])
