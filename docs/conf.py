@@ -8,8 +8,10 @@ Build (from the repository root, after ``pip install -e ".[docs]"``)::
 The build works offline: intersphinx is off (its inventories would be
 downloaded), and references to scikit-learn, SciPy and NumPy objects that the
 docstrings make become plain links to those projects' pages (see
-``link_external_reference`` below). sphinx-gallery runs the scripts of
-``examples/``; ``SKLEARN_TINYNN_EXAMPLE_QUICK=1`` makes them train briefly.
+``link_external_reference`` below), and MathJax is copied into the site by
+sphinx-mathjax-offline, so that the equations render without a network.
+sphinx-gallery runs the scripts of ``examples/``;
+``SKLEARN_TINYNN_EXAMPLE_QUICK=1`` shortens the slowest one.
 """
 
 import sys
