@@ -14,6 +14,7 @@ sphinx-gallery runs the scripts of ``examples/``;
 ``SKLEARN_TINYNN_EXAMPLE_QUICK=1`` shortens the slowest one.
 """
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -78,10 +79,15 @@ numpydoc_validation_exclude = {
 
 # -- Example gallery ---------------------------------------------------------
 
+HAVE_ONNX = all(
+    importlib.util.find_spec(name) for name in ("skl2onnx", "onnx", "onnxruntime")
+)
+
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
-    "filename_pattern": "/plot_",
+    # Without skl2onnx the ONNX example is shown but not run.
+    "filename_pattern": "/plot_" if HAVE_ONNX else r"/plot_(?!onnx)",
     "doc_module": ("sklearn_tinynn",),
     "backreferences_dir": "gen_modules/backreferences",
     "within_subsection_order": "FileNameSortKey",

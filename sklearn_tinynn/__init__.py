@@ -2,8 +2,9 @@
 first-class scikit-learn classifier."""
 
 from ._classifier import TwoLayerNNClassifier
+from ._persistence import load, save
 from ._progress import TextProgressBar
 
 __version__ = "0.1.0"
 
-__all__ = ["TextProgressBar", "TwoLayerNNClassifier", "__version__"]
+__all__ = ["TextProgressBar", "TwoLayerNNClassifier", "__version__", "load", "save"]

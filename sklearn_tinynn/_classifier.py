@@ -32,7 +32,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _network
+from . import _network, _threads
 from ._optimizers import SGD, Adam, GradientDescent
 from ._progress import CallbackSupportMixin, FitTasks, with_callbacks
 
@@ -125,7 +125,9 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         Print the loss after each epoch.
     warm_start : bool, default=False
         Continue from the previous weights and optimizer state on the next
-        ``fit``.
+        ``fit``, for up to another ``max_iter`` epochs, with ``y`` of the same
+        classes. A ``learning_rate_init`` changed in between takes effect from
+        that ``fit`` on, the moments or velocities going on.
     momentum : float, default=0.9
         Momentum of 'sgd', in [0, 1].
     nesterovs_momentum : bool, default=True
@@ -162,21 +164,23 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         ``(hidden_layer_size, n_outputs)``.
     intercepts_ : list of two ndarrays
         Biases ``[b1, b2]`` of shapes ``(hidden_layer_size,)`` and
-        ``(n_outputs,)``.
+        ``(n_outputs,)``. ``b2`` starts at the log of the weighted class prior
+        (see the user guide).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X had string column names.
     n_iter_ : int
-        Number of epochs (or L-BFGS iterations) run.
+        Number of epochs (or L-BFGS iterations) run by the last call to
+        ``fit``, warm-started or not; 1 after ``partial_fit``.
     t_ : int
-        Number of training samples seen by the optimizer.
+        Number of training samples seen by the optimizer, over all calls.
     loss_ : float
         Training loss (cross-entropy plus penalty) after the last epoch.
     best_loss_ : float or None
         Lowest training loss reached; None with ``early_stopping``.
     loss_curve_ : list of float
-        Training loss after each epoch (or L-BFGS iteration).
+        Training loss after each epoch (or L-BFGS iteration), over all calls.
     validation_scores_ : list of float or None
         Accuracy on the held-out set after each epoch, with ``early_stopping``.
     validation_loss_curve_ : list of float or None
@@ -201,6 +205,11 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
     ``L = (sum_i s_i l_i + (alpha / 2) |W|^2) / sum_i s_i`` over each minibatch,
     for every solver, so that an integer weight is exactly equivalent to
     repeating a sample. A minibatch whose weights are all zero is skipped.
+
+    ``fit``, ``partial_fit`` and the predictions run BLAS on one thread where
+    the matrix products are too small to gain from more (see the performance
+    page of the documentation); a ``threadpoolctl.threadpool_limits`` of the
+    caller still caps the threads.
 
     With scikit-learn 1.9 or later the estimator supports
     :mod:`sklearn.callback`: ``set_callbacks(ProgressBar())`` or a
@@ -350,7 +359,9 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         return self._transaction(self._fit, X, y, sample_weight, incremental=False)
 
     def _partial_fit_available(self):
-        if self.solver not in _STOCHASTIC_SOLVERS:
+        # An invalid solver is left to partial_fit's parameter validation, which
+        # raises InvalidParameterError (a ValueError) naming the valid ones.
+        if self.solver == "lbfgs":
             raise AttributeError(
                 f"partial_fit is only available for the solvers {_STOCHASTIC_SOLVERS}"
                 f", not for solver={self.solver!r}."
@@ -421,6 +432,9 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
     # which _check_finite and _forward turn into a ValueError naming the cause.
     @np.errstate(over="ignore", invalid="ignore", divide="ignore")
     def _fit(self, X, y, sample_weight, incremental, classes=None):
+        if incremental and self.early_stopping:
+            # MLPClassifier's error: one batch holds no validation set to stop by.
+            raise ValueError("partial_fit does not support early_stopping=True")
         first_call = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
         max_epochs = 1 if incremental else self.max_iter
         tasks = FitTasks(self, X, y, sample_weight, max_epochs)
@@ -429,15 +443,24 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         )
         self._random_state = check_random_state(self.random_state)
         if first_call:
-            self._initialize(X.shape[1], Y.shape[1], X.dtype, incremental)
+            self._initialize(X.shape[1], Y, sample_weight)
         else:
             self._check_warm_start_shapes()
-        if self.solver == "lbfgs":
-            self._fit_lbfgs(X, Y, sample_weight, tasks)
-        else:
-            self._fit_iterative(X, Y, sample_weight, incremental, tasks)
+        with self._blas_threads(*X.shape):
+            if self.solver == "lbfgs":
+                self._fit_lbfgs(X, Y, sample_weight, tasks)
+            else:
+                self._fit_iterative(X, Y, sample_weight, incremental, tasks)
         tasks.end()
         return self
+
+    def _blas_threads(self, n_samples, n_features):
+        """The BLAS thread policy for the products of one step (see _threads)."""
+        rows = n_samples  # 'gd' and 'lbfgs': the whole batch
+        if self.solver in ("adam", "sgd"):
+            batch_size = 200 if self.batch_size == "auto" else self.batch_size
+            rows = min(batch_size, n_samples)
+        return _threads.blas_threads_for(rows, n_features, self.hidden_layer_size)
 
     # ----------------------------------------------------- input and labels
 
@@ -461,6 +484,8 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
             self._set_classes(y, classes, incremental)
         elif incremental and classes is not None and not self._multilabel:
             _check_partial_fit_first_call(self, classes)  # raises if they differ
+        elif not incremental:
+            self._check_warm_start_classes(y)
         Y = self._encode(y, X.dtype)
         weights = self._sample_weights(X, y, sample_weight, first_call, incremental)
         return X, Y, weights
@@ -475,6 +500,11 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
             self.classes_ = np.arange(y.shape[1])
         else:
             self.classes_ = unique_labels(y)
+        if len(self.classes_) == 0:
+            raise ValueError(
+                f"classes={classes!r} holds no class; the first partial_fit needs "
+                "all the classes that can appear in y, at least 2."
+            )
         if len(self.classes_) < 2:
             raise ValueError(
                 "TwoLayerNNClassifier needs samples of at least 2 classes in the "
@@ -489,6 +519,17 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         else:
             self.out_activation_ = "softmax"
             self.n_outputs_ = len(self.classes_)
+
+    def _check_warm_start_classes(self, y):
+        """A warm-started fit needs exactly the classes of the previous fit."""
+        classes = unique_labels(y)
+        if set(classes.tolist()) != set(self.classes_.tolist()):
+            # MLPClassifier's message, word for word.
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as in "
+                f"the previous call to fit. Previously got {self.classes_}, `y` "
+                f"has {classes}"
+            )
 
     def _encode(self, y, dtype):
         """Targets as a float matrix Y of shape (n_samples, n_outputs)."""
@@ -571,7 +612,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
                 "targets; use class_weight='balanced' or None, or sample_weight."
             )
         per_sample = np.ones(y.shape[0])
-        for column in y.T:
+        for column in y.T.astype(np.intp):  # bool or float 0/1 -> indices
             per_sample *= _balanced_weights(column, [0, 1], sample_weight)[column]
         return per_sample
 
@@ -604,15 +645,19 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
 
     # ------------------------------------------------------- initialization
 
-    def _initialize(self, n_features, n_outputs, dtype, incremental):
+    def _initialize(self, n_features, Y, sample_weight):
         params = _network.init_params(
             n_features,
             int(self.hidden_layer_size),  # True is an Integral, but no array size
-            n_outputs,
+            Y.shape[1],
             self.activation,
             self._random_state,
-            dtype,
+            Y.dtype,
         )
+        # b2 is drawn as MLPClassifier draws it (so W1, b1 and W2 stay the same
+        # draws), then set to the weighted log prior: the untrained network
+        # predicts the class frequencies instead of random ones.
+        params[3] = _network.prior_biases(Y, sample_weight, self.out_activation_)
         self.coefs_ = params[0::2]
         self.intercepts_ = params[1::2]
         self.n_layers_ = 3
@@ -622,15 +667,17 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         self.best_loss_ = np.inf
         self._no_improvement_count = 0
         self._optimizer_state = None
-        if self.early_stopping and self.solver != "lbfgs" and not incremental:
-            self.validation_scores_ = []
-            self.validation_loss_curve_ = []
-            self.best_validation_score_ = -np.inf
-            self.best_loss_ = None
-        else:
-            self.validation_scores_ = None
-            self.validation_loss_curve_ = None
-            self.best_validation_score_ = None
+        self.validation_scores_ = None
+        self.validation_loss_curve_ = None
+        self.best_validation_score_ = None
+
+    def _start_validation_records(self):
+        """Empty validation records, for the first fit with early stopping
+        (also a warm-started one after fits without it)."""
+        self.validation_scores_ = []
+        self.validation_loss_curve_ = []
+        self.best_validation_score_ = -np.inf
+        self.best_loss_ = None
 
     def _check_warm_start_shapes(self):
         if self.coefs_[0].shape[1] != self.hidden_layer_size:
@@ -697,7 +744,9 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         self.n_iter_ = int(result.nit)
         self.t_ += X.shape[0] * self.n_iter_
         self.loss_ = float(result.fun)
-        self.best_loss_ = min(self.best_loss_, self.loss_)
+        # best_loss_ is None after an early-stopping fit with another solver.
+        best = np.inf if self.best_loss_ is None else self.best_loss_
+        self.best_loss_ = min(best, self.loss_)
         if result.status == 1:
             warnings.warn(
                 f"L-BFGS stopped after {self.n_iter_} iterations or {result.nfev} "
@@ -747,8 +796,11 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         return optimizer
 
     def _fit_iterative(self, X, Y, sample_weight, incremental, tasks):
-        early_stopping = self.early_stopping and not incremental
+        # partial_fit refuses early_stopping (see _fit).
+        early_stopping = self.early_stopping
         if early_stopping:
+            if self.validation_scores_ is None:
+                self._start_validation_records()
             X, X_val, Y, Y_val, sample_weight, sw_val = self._validation_split(
                 X, Y, sample_weight
             )
@@ -756,6 +808,9 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
             self._best_intercepts = [b.copy() for b in self.intercepts_]
         X, Y, workspace = self._make_workspace(X, Y, incremental)
         optimizer = self._make_optimizer([workspace.theta])
+        # As in MLPClassifier, n_iter_ counts the epochs of this call: max_iter
+        # bounds each fit, warm-started or not; partial_fit sets it to 1.
+        self.n_iter_ = 0
         try:
             for _ in range(1 if incremental else self.max_iter):
                 tasks.begin_epoch()
@@ -777,6 +832,10 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
                         stacklevel=2,
                     )
         except KeyboardInterrupt:
+            # partial_fit lets it propagate (its transaction restores the model),
+            # so that a loop of calls stops; fit stops and keeps the weights so far.
+            if incremental:
+                raise
             warnings.warn("Training interrupted by user.", stacklevel=2)
         if early_stopping:
             self.coefs_, self.intercepts_ = self._best_coefs, self._best_intercepts
@@ -957,7 +1016,8 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
 
     def _forward(self, X):
         """The output probabilities for an X that ``_validate_X`` accepted."""
-        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        blas_threads = _threads.blas_threads_for(*X.shape, self.coefs_[0].shape[1])
+        with blas_threads, np.errstate(over="ignore", invalid="ignore"):
             try:
                 _, A2 = _network.forward(
                     X, self._params, self.activation, self.out_activation_, check=True

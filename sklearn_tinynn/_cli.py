@@ -5,14 +5,21 @@ and prints the test accuracy. ``train``, ``evaluate`` and ``predict`` work on CS
 files, IDX directories and the named data sets ``digits``, ``mnist``,
 ``mnist-sample`` and ``fashion-mnist``. Pixels are divided by the largest value
 their format can hold, so that the network sees [0, 1]: 255 for the 8-bit
-MNIST-style formats, 16 for scikit-learn's digits. Bad arguments, missing files
-and malformed data end with one line on stderr and exit code 2.
+MNIST-style formats, 16 for scikit-learn's digits. ``export`` writes a saved
+model as an ONNX file (needs ``pip install "sklearn-tinynn[onnx]"``). Bad
+arguments, missing files and malformed data end with one line on stderr and
+exit code 2; Ctrl-C with one line and exit code 130, leaving no output file
+behind.
 """
 
 import argparse
-import gzip
+import contextlib
+import io
 import math
+import os
+import signal
 import sys
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +29,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import classification_report, confusion_matrix
 from sklearn.model_selection import train_test_split
 
-from . import datasets
+from . import _persistence, datasets
 from ._classifier import TwoLayerNNClassifier
 from ._progress import TextProgressBar
 
@@ -170,7 +177,7 @@ def read_data(source, label_column=0):
             "of IDX files, or one of the names digits, mnist, mnist-sample, "
             "fashion-mnist"
         )
-    n_pixels = len(_first_line(path).split(",")) - 1
+    n_pixels = len(datasets._first_line(path).split(",")) - 1
     if n_pixels < 1:
         raise UsageError(
             f"{source}: the first line has no pixel columns (an empty file?); "
@@ -204,40 +211,19 @@ def _scale(pixels):
     return pixels.astype(np.float32) / 255
 
 
-def _open_text(path):
-    """Open a text file, gzipped or not (recognised by its magic bytes)."""
-    with open(path, "rb") as file:
-        gzipped = file.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rt") if gzipped else open(path)
-
-
-def _first_line(path):
-    with _open_text(path) as file:
-        return file.readline()
-
-
 def read_pixels(source, n_features):
     """Images to predict: any data source, or a CSV of pixels only.
 
     A CSV file whose rows have exactly ``n_features`` cells holds pixels only
-    (0-255, optionally under a header line); any other source is read by
-    :func:`read_data` and its labels are ignored.
+    (integers 0-255, optionally under a header line, read by the loaders' own
+    rules); any other source is read by :func:`read_data` and its labels are
+    ignored.
     """
     path = Path(source)
-    first = _first_line(path) if path.is_file() else ""
+    first = datasets._first_line(path) if path.is_file() else ""
     if len(first.split(",")) != n_features:
         return read_data(source).test_part()[0]
-    try:
-        # The loaders' own reading (gzip, UTF-8) and header rule; their errors
-        # already name the file.
-        lines = datasets._read_csv_lines(path)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
-    rows = lines[1:] if datasets._is_header(lines[0]) else lines
-    try:
-        X = np.loadtxt(rows, delimiter=",", ndmin=2)
-    except ValueError as exc:
-        raise UsageError(f"{source}: {exc}") from exc
+    X, _ = datasets._read_csv(path, n_features, label_column=None)
     return _scale(X)
 
 
@@ -245,32 +231,18 @@ def read_pixels(source, n_features):
 
 
 def load_model(path):
-    """Load a model saved by ``train --save``, trusting only this package's types.
+    """Load a model saved by ``train --save`` with :func:`sklearn_tinynn.load`.
 
-    skops refuses to build any type it does not trust; the types of this
-    package are trusted here, and a file needing anything else is refused.
+    Only ``TwoLayerNNClassifier`` is trusted, by its exact name; the file's
+    size is bounded and the model checked before use. Every refusal is a
+    :class:`UsageError` of one line.
     """
-    import skops.io
-
     if not Path(path).is_file():
         raise UsageError(f"{path}: no such model file")
     try:
-        untrusted = skops.io.get_untrusted_types(file=path)
-    except Exception as exc:  # a zip file, or not: skops raises many kinds
-        raise UsageError(f"{path}: not a skops model file ({exc})") from exc
-    refused = [name for name in untrusted if not name.startswith("sklearn_tinynn.")]
-    if refused:
-        raise UsageError(
-            f"{path}: refusing to load types that are not part of sklearn_tinynn "
-            f"(untrusted: {', '.join(refused)}); inspect the file with "
-            "skops.io.get_untrusted_types and load it yourself if you trust it"
-        )
-    model = skops.io.load(path, trusted=untrusted)
-    if not isinstance(model, TwoLayerNNClassifier):
-        raise UsageError(
-            f"{path}: holds a {type(model).__name__}, not a TwoLayerNNClassifier"
-        )
-    return model
+        return _persistence.load(path)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def build_model(args):
@@ -304,13 +276,19 @@ def progress_callback(kind):
 
 
 def train(args):
-    """Fit a model, print its test accuracy; save it and draw it if asked."""
+    """Fit a model, print its test accuracy; save it and draw it if asked.
+
+    Everything that can fail without training is checked before training.
+    """
+    _check_outputs([args.train, args.test], [args.save])
     if args.report is not None:
         _check_report_dependencies()
+        _check_directory(args.report)
     data = read_data(args.train, args.label_column)
     X, y = data.X, data.y
     if args.test is not None:
         X_test, y_test = read_data(args.test, args.label_column).test_part()
+        _check_n_features(X_test, args.test, X.shape[1], f"{args.train} has")
         test_name = f"{args.test} ({len(y_test)} images)"
     elif data.X_test is not None:
         X_test, y_test = data.X_test, data.y_test
@@ -318,15 +296,19 @@ def train(args):
     else:
         X, X_test, y, y_test = _hold_out(X, y, args)
         test_name = f"a stratified {args.test_size:.0%} hold-out ({len(y_test)} images)"
+    if args.report is not None and _image_shape(X.shape[1]) is None:
+        raise UsageError(
+            f"--report draws images as squares, but {args.train} has images of "
+            f"{X.shape[1]} pixels, not a square number"
+        )
     model = build_model(args)
+    _check_memory(model, X, y)
     print(f"train: {data.name}, {len(y)} images of {X.shape[1]} pixels")
     print(f"test: {test_name}")
     _fit(model, X, y, progress_callback(args.progress))
     print(f"test accuracy: {model.score(X_test, y_test):.4f}")
     if args.save is not None:
-        import skops.io
-
-        skops.io.dump(model, args.save)
+        _persistence.save(model, args.save)
         print(f"saved: {args.save}")
     if args.report is not None:
         source = args.test if args.test is not None else args.train
@@ -343,25 +325,80 @@ def _hold_out(X, y, args):
         raise UsageError(f"{args.train}: cannot hold out a test split ({exc})") from exc
 
 
+def _check_memory(model, X, y):
+    """Refuse, before allocating it, a network larger than this machine's memory."""
+    try:
+        available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # no sysconf: let numpy tell
+        return
+    n_samples, n_features = X.shape
+    hidden = model.hidden_layer_size
+    n_outputs = len(np.unique(y))
+    n_weights = (n_features + 1) * hidden + (hidden + 1) * n_outputs
+    if model.solver in ("gd", "lbfgs"):
+        rows = n_samples
+    else:
+        rows = min(200 if model.batch_size == "auto" else model.batch_size, n_samples)
+    # Weights, gradients, Adam's two moments and a saved copy; for a batch, the
+    # hidden activations, their errors and a scratch array.
+    needed = X.dtype.itemsize * (5 * n_weights + 3 * rows * hidden)
+    if needed > available:
+        raise UsageError(
+            f"--hidden {hidden}: the network needs about {needed / 2**30:.1f} GiB "
+            f"for {n_samples} images of {n_features} pixels, more than the "
+            f"{available / 2**30:.1f} GiB of this machine; use fewer hidden units"
+        )
+
+
 def _fit(model, X, y, callback):
-    """Fit with the progress callback; warnings become one-line notes."""
+    """Fit with the progress callback; warnings become one-line notes.
+
+    ``fit`` answers Ctrl-C by stopping and keeping the weights so far (as
+    MLPClassifier does); here it is raised again, so that the half-trained
+    model is neither scored nor saved.
+    """
     if callback is not None:
         model.set_callbacks(callback)
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, _noticing_interrupts() as seen:
         warnings.simplefilter("always", ConvergenceWarning)
         try:
             model.fit(X, y)
         finally:
             model.set_callbacks()  # callbacks are not part of a saved model
+    if seen:
+        raise KeyboardInterrupt
     for warning in caught:
         print(f"{PROG}: note: {warning.message}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _noticing_interrupts():
+    """Ctrl-C raises KeyboardInterrupt as usual, and is remembered in a list."""
+    seen = []
+
+    def handler(signum, frame):
+        seen.append(signum)
+        raise KeyboardInterrupt
+
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield seen  # signals go to the main thread; keep a handler set by others
+        return
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def evaluate(args):
     """Print accuracy, per-class precision and recall, and the confusion matrix."""
     model = load_model(args.model)
     X, y = read_data(args.test, args.label_column).test_part()
-    _check_n_features(model, X, args.test)
+    _check_n_features(X, args.test, model.n_features_in_)
+    _check_labels(model, y, args.test)
     y_pred = model.predict(X)
     print(f"accuracy: {np.mean(y_pred == y):.4f} on {len(y)} images of {args.test}")
     print()
@@ -396,24 +433,103 @@ def _format_matrix(matrix, names):
     return "\n".join(rows)
 
 
+def _check_labels(model, y, source):
+    known = set(model.classes_.tolist())
+    unknown = [label for label in dict.fromkeys(y.tolist()) if label not in known]
+    if unknown:
+        raise UsageError(
+            f"{source}: labels {_some(unknown)} are not among the model's classes "
+            f"{_some(model.classes_.tolist())}; if the labels are in another "
+            "column, pass --label-column (-1: the last)"
+        )
+
+
+def _some(values, n=10):
+    shown = ", ".join(map(repr, values[:n]))
+    return f"[{shown}{', ...' if len(values) > n else ''}]"
+
+
 def predict(args):
     """Write the predicted labels as a CSV file with one column, ``label``."""
+    _check_outputs([args.model, args.input], [args.output])
     model = load_model(args.model)
-    X = read_pixels(args.input, model.n_features_in_)
-    _check_n_features(model, X, args.input)
+    if args.label_column is None:
+        X = read_pixels(args.input, model.n_features_in_)
+    else:
+        X = read_data(args.input, args.label_column).test_part()[0]
+    _check_n_features(X, args.input, model.n_features_in_)
     labels = model.predict(X)
-    with open(args.output, "w") as file:
-        file.write("label\n")
-        file.writelines(f"{label}\n" for label in labels)
+    text = "label\n" + "".join(f"{label}\n" for label in labels)
+    _persistence.write_atomically(args.output, text.encode())
     print(f"predicted {len(labels)} labels: {args.output}")
 
 
-def _check_n_features(model, X, source):
-    if X.shape[1] != model.n_features_in_:
+def _check_n_features(X, source, n_features, owner="the model was trained on"):
+    if X.shape[1] != n_features:
         raise UsageError(
-            f"{source}: images of {X.shape[1]} pixels, but the model was trained "
-            f"on {model.n_features_in_}"
+            f"{source}: images of {X.shape[1]} pixels, but {owner} {n_features}"
         )
+
+
+def export(args):
+    """Write a saved model as an ONNX file, atomically (no half-written file)."""
+    try:
+        from . import onnx as tinynn_onnx
+    except ImportError as exc:
+        raise UsageError(f"export: {exc}") from exc
+    _check_opset(args.target_opset)
+    _check_outputs([args.model], [args.output])
+    model = load_model(args.model)
+    dtype = np.float64 if args.float64 else np.float32
+    onx = tinynn_onnx.to_onnx(
+        model,
+        np.zeros((1, model.n_features_in_), dtype),
+        target_opset=args.target_opset,
+    )
+    output = Path(args.output)
+    content = onx.SerializeToString()
+    _persistence.write_atomically(output, content)
+    print(
+        f"exported {args.model} to {output}: {len(content)} bytes, input X "
+        f"{np.dtype(dtype).name} of shape (N, {model.n_features_in_})"
+    )
+
+
+def _check_opset(opset):
+    from skl2onnx import get_latest_tested_opset_version
+
+    latest = get_latest_tested_opset_version()
+    if opset is not None and not 9 <= opset <= latest:
+        raise UsageError(
+            f"--target-opset {opset}: expected an ONNX opset from 9 to {latest} "
+            "(the newest that the installed skl2onnx supports)"
+        )
+
+
+def _check_outputs(inputs, outputs):
+    """Refuse outputs that are one of the inputs or cannot be written."""
+    for output in filter(None, outputs):
+        path = Path(output)
+        for source in filter(None, inputs):
+            # Names such as "digits" are no files; links and hard links are.
+            if path.exists() and Path(source).exists() and path.samefile(source):
+                raise UsageError(
+                    f"{output}: is also an input of this command; refusing to "
+                    "write over it"
+                )
+        if path.is_dir():
+            raise UsageError(f"{output}: is a directory; expected a file name")
+        if not path.parent.is_dir():
+            raise UsageError(f"{output}: no such directory {path.parent}")
+        _check_directory(path.parent)
+
+
+def _check_directory(directory):
+    """The directory, or its nearest existing parent, must be writable."""
+    path = Path(directory).absolute()
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not (existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)):
+        raise UsageError(f"{directory}: cannot write into {existing}")
 
 
 # ------------------------------------------------------------------ report
@@ -470,7 +586,9 @@ def write_report(model, X_test, y_test, directory, source=""):
     paths = []
     for name, display in displays.items():
         path = Path(directory, f"{name}.png")
-        display.figure_.savefig(path, dpi=100, bbox_inches="tight")
+        png = io.BytesIO()
+        display.figure_.savefig(png, format="png", dpi=100, bbox_inches="tight")
+        _persistence.write_atomically(path, png.getvalue())
         plt.close(display.figure_)
         paths.append(path)
     return paths
@@ -486,7 +604,7 @@ def _image_shape(n_pixels):
 
 
 def make_parser():
-    """The argument parser of the three commands."""
+    """The argument parser of the commands."""
     parser = _Parser(prog=PROG, description=__doc__.split("\n\n")[1])
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_train_parser(commands)
@@ -504,7 +622,32 @@ def make_parser():
         "--input", required=True, help="data source, or a CSV of pixels only"
     )
     predict_parser.add_argument("--output", required=True, help="CSV file to write")
+    predict_parser.add_argument(
+        "--label-column",
+        type=int,
+        help="index of a label column to ignore in a CSV file; -1 for the last "
+        "(default: a CSV of pixels only, or a label in column 0)",
+    )
+    _add_export_parser(commands)
     return parser
+
+
+def _add_export_parser(commands):
+    parser = commands.add_parser(
+        "export", help="write a saved model as an ONNX file (onnxruntime)"
+    )
+    parser.add_argument("--model", required=True, help="a .skops file")
+    parser.add_argument("--output", required=True, help="ONNX file to write")
+    parser.add_argument(
+        "--float64",
+        action="store_true",
+        help="float64 input and arithmetic (default: float32, the fastest)",
+    )
+    parser.add_argument(
+        "--target-opset",
+        type=_positive_int,
+        help="ONNX opset of the graph (default: the newest skl2onnx supports)",
+    )
 
 
 def _add_label_column(parser):
@@ -610,7 +753,7 @@ def _fraction(text):
     return value
 
 
-_COMMANDS = {"train": train, "evaluate": evaluate, "predict": predict}
+_COMMANDS = {"train": train, "evaluate": evaluate, "predict": predict, "export": export}
 
 
 def main(argv=None):
@@ -625,8 +768,9 @@ def main(argv=None):
     Returns
     -------
     code : int
-        0 on success; 2 for bad arguments, missing files, unusable data or
-        a diverged fit, after one line on stderr.
+        0 on success; 2 for bad arguments, missing files, unusable data,
+        too little memory or a diverged fit, 130 for Ctrl-C, after one line
+        on stderr.
 
     Examples
     --------
@@ -645,6 +789,14 @@ def main(argv=None):
     except (UsageError, OSError, ValueError) as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except MemoryError as exc:
+        # NumPy's message says how much was asked for.
+        detail = _one_line(exc) or "an allocation failed"
+        print(f"{PROG}: error: out of memory: {detail}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -46,6 +46,30 @@ def init_params(n_features, n_hidden, n_outputs, activation, rng, dtype):
     return params
 
 
+# The class priors are clipped to [PRIOR_CLIP, 1 - PRIOR_CLIP] before their
+# logarithm: a class absent from the data (a first partial_fit batch without it)
+# or nearly so then starts at a logit of about -7, from which training can still
+# raise it, instead of at -inf.
+PRIOR_CLIP = 1e-3
+
+
+def prior_biases(Y, sample_weight, out_activation):
+    """Output biases b2 at which the network, with W2 = 0, predicts the prior.
+
+    The prior of output k is the weighted mean p_k = sum_i s_i Y_ik / sum_i s_i
+    (``s_i`` the sample weights, 1 when None), clipped to [PRIOR_CLIP, 1 -
+    PRIOR_CLIP]. Softmax outputs get b2_k = log p_k, since softmax(log p) = p
+    for p summing to 1; logistic outputs (binary, or each label of a
+    multilabel Y) get the logit b2_k = log(p_k / (1 - p_k)), since
+    sigmoid(logit p) = p.
+    """
+    p = np.average(Y, axis=0, weights=sample_weight).astype(np.float64)
+    p = np.clip(p, PRIOR_CLIP, 1 - PRIOR_CLIP)
+    if out_activation == "softmax":
+        return np.log(p).astype(Y.dtype)
+    return np.log(p / (1 - p)).astype(Y.dtype)
+
+
 def _flat_views(flat, shapes):
     """Consecutive views of the 1-d array ``flat``, one per shape in ``shapes``."""
     views, start = [], 0

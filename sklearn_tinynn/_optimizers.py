@@ -31,9 +31,20 @@ class GradientDescent:
         self.lr_schedule = lr_schedule
         self.power_t = power_t
         self.state = state or self._initial_state(params)
+        # A state continued with another learning_rate_init (fine-tuning after
+        # a warm start) restarts the rate from it; the moments, velocities and
+        # step count go on. With the same one, the rate reached goes on (as
+        # lowered by 'adaptive'). A state saved without the key keeps its rate.
+        previous = self.state.setdefault("learning_rate_init", learning_rate_init)
+        if previous != learning_rate_init:
+            self.state["learning_rate_init"] = learning_rate_init
+            self.state["learning_rate"] = float(learning_rate_init)
 
     def _initial_state(self, params):
-        return {"learning_rate": float(self.learning_rate_init)}
+        return {
+            "learning_rate": float(self.learning_rate_init),
+            "learning_rate_init": self.learning_rate_init,
+        }
 
     @property
     def learning_rate(self):

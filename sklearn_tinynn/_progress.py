@@ -51,7 +51,7 @@ class TextProgressBar:
     >>> clf = TwoLayerNNClassifier(10, solver="lbfgs", max_iter=20, random_state=0)
     >>> clf = clf.set_callbacks(TextProgressBar(out)).fit(X, y)
     >>> print(out.getvalue().splitlines()[-1])  # doctest: +ELLIPSIS
-    TwoLayerNNClassifier: epoch 20/20, loss 0.0594, done in ...s
+    TwoLayerNNClassifier: epoch 20/20, loss 0.0743, done in ...s
     """
 
     def __init__(self, stream=None):

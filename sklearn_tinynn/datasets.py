@@ -2,14 +2,19 @@
 
 Every loader returns pixels as ``uint8`` (0-255, one row per image) and labels as
 ``int64``; scale the pixels yourself, for example ``X / 255``. Files may be gzipped:
-gzip is recognised by its magic bytes, whatever the file is called. A malformed file
-raises :class:`ValueError` naming the file and what is wrong with it, never a
-silently shorter array.
+gzip is recognised by its magic bytes, whatever the file is called, and is
+decompressed as it is read, never beyond what the file can legitimately hold (see
+``max_bytes``). A malformed file raises :class:`ValueError` naming the file and what
+is wrong with it, never a silently shorter array.
 """
 
+import contextlib
 import gzip
+import io
+import itertools
 import math
 import numbers
+import os
 import re
 import struct
 import zlib
@@ -45,29 +50,104 @@ _IDX_DTYPES = {
 # CSV lines parsed at once: bounds the int64 table, and what is rescanned on error.
 _CHUNK_LINES = 1000
 
+# What a gzipped file may decompress to, unless max_bytes says otherwise: this many
+# times its size on disk, and at least _MIN_LIMIT. MNIST-style files compress 2 (IDX)
+# to 8 (CSV) times; a gzip bomb about 1,000 times.
+_MAX_RATIO = 50
+_MIN_LIMIT = 64 * 2**20
+
+# Longest accepted CSV line: this many characters per expected column ("255," is 4).
+_CHARS_PER_COLUMN = 32
+# Longest first line read to count the columns of a CSV file of unknown width.
+_FIRST_LINE_CHARS = 2**20
+
 _MNIST_ROWS = 70_000
 _MNIST_TRAIN_ROWS = 60_000
 _MNIST_PIXELS = 784
 
 
-def _read_bytes(path):
-    """Return the bytes of ``path``, decompressed when they start with gzip's magic."""
-    data = Path(path).read_bytes()
-    if not data.startswith(_GZIP_MAGIC):
-        return data
-    try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise ValueError(f"{path}: corrupt or truncated gzip data ({exc})") from exc
+class _Decompressed(io.RawIOBase):
+    """The bytes of an open file, gunzipped when ``gzipped``, bounded by ``limit``.
+
+    Reading raises :class:`ValueError` naming the file when the gzip data is
+    corrupt or truncated, and as soon as more than ``limit`` bytes come out.
+    """
+
+    def __init__(self, path, file, gzipped, limit):
+        self._path, self._limit, self._count = path, limit, 0
+        self._stream = gzip.GzipFile(fileobj=file, mode="rb") if gzipped else file
+        self._gzipped = gzipped
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        try:
+            n_read = self._stream.readinto(buffer)
+        except (OSError, EOFError, zlib.error) as exc:
+            if not self._gzipped:
+                raise
+            raise ValueError(
+                f"{self._path}: corrupt or truncated gzip data ({exc})"
+            ) from exc
+        self._count += n_read
+        if self._limit is not None and self._count > self._limit:
+            raise ValueError(_too_large_message(self._path, self._limit))
+        return n_read
 
 
-def load_mnist_csv(path, *, label_column=0, n_pixels=_MNIST_PIXELS):
+def _too_large_message(path, limit, what="the decompressed data"):
+    size = os.path.getsize(path)
+    return (
+        f"{path}: {what} exceeds the limit of {limit:,} bytes, "
+        f"{limit / max(size, 1):,.0f} times the gzipped file's {size:,} bytes; no "
+        "MNIST-style file compresses that well (they compress 2 to 8 times), so it "
+        "is refused as a possible gzip bomb. If the file is genuine, pass max_bytes= "
+        "a larger limit to the loader, or decompress it first (gunzip): "
+        "uncompressed files have no limit"
+    )
+
+
+@contextlib.contextmanager
+def _open_binary(path, max_bytes):
+    """Open ``path`` for buffered reading, gunzipped when it starts with gzip's magic.
+
+    Yields the stream and the most bytes it may give (None for a plain file).
+    """
+    if max_bytes is not None and (not _is_integer(max_bytes) or max_bytes < 1):
+        raise ValueError(
+            f"max_bytes must be a positive integer or None, got {max_bytes!r}"
+        )
+    with open(path, "rb") as file:
+        gzipped = file.read(2) == _GZIP_MAGIC
+        file.seek(0)
+        limit = None
+        if gzipped:
+            limit = max_bytes or max(_MIN_LIMIT, _MAX_RATIO * os.path.getsize(path))
+        yield io.BufferedReader(_Decompressed(path, file, gzipped, limit)), limit
+
+
+@contextlib.contextmanager
+def _open_text(path, max_bytes):
+    """Open ``path`` as UTF-8 text (gunzipped, bounded: see :func:`_open_binary`)."""
+    with _open_binary(path, max_bytes) as (stream, _):
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig")
+        try:
+            yield text
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path}: not a UTF-8 text file ({exc})") from exc
+
+
+def load_mnist_csv(path, *, label_column=0, n_pixels=_MNIST_PIXELS, max_bytes=None):
     """Load images and labels from an MNIST-style CSV file.
 
     Each row holds one image: ``n_pixels`` integer pixel values 0-255 and one
     integer label, separated by commas. The first line is a header, and is
-    skipped, exactly when one of its cells is not a number; otherwise it is the
-    first image and is kept (pandas' defaults would silently drop it).
+    skipped, exactly when one of its cells is not a number or when it is the
+    column numbering ``0,1,2,...`` or ``1,2,3,...`` (as pandas'
+    ``to_csv(index=False)`` writes); otherwise it is the first image and is kept
+    (pandas' defaults would silently drop it). Blank lines may end the file, not
+    separate its rows.
 
     Parameters
     ----------
@@ -80,6 +160,10 @@ def load_mnist_csv(path, *, label_column=0, n_pixels=_MNIST_PIXELS):
     n_pixels : int, default=784
         Number of pixel columns per row; every row must have ``n_pixels + 1``
         columns.
+    max_bytes : int, default=None
+        The most bytes a gzipped file may decompress to. ``None`` means 50 times
+        its size on disk, and at least 64 MiB: MNIST-style CSV files compress
+        about 8 times, a gzip bomb about 1,000 times. Plain files are not limited.
 
     Returns
     -------
@@ -91,10 +175,12 @@ def load_mnist_csv(path, *, label_column=0, n_pixels=_MNIST_PIXELS):
     Raises
     ------
     ValueError
-        If ``label_column`` or ``n_pixels`` is invalid, or the file is empty, has
-        no data rows, or has a row with the wrong number of columns, a cell that
-        is not an integer, or a pixel outside 0-255. The message names the file
-        and the 1-based line number.
+        If ``label_column``, ``n_pixels`` or ``max_bytes`` is invalid, the file is
+        empty, not UTF-8, corrupt gzip or decompresses beyond ``max_bytes``, has no
+        data rows, or has a blank line between rows, a row with the wrong number of
+        columns, a cell that is not an integer (pixels already scaled to [0, 1] are
+        refused), or a pixel outside 0-255. The message names the file and the
+        1-based line number.
 
     Examples
     --------
@@ -115,25 +201,12 @@ def load_mnist_csv(path, *, label_column=0, n_pixels=_MNIST_PIXELS):
     array([255,   0,   0], dtype=uint8)
     >>> tmp.cleanup()
     """
-    n_columns = _check_csv_layout(label_column, n_pixels)
-    lines = _read_csv_lines(path)
-    first_row = 1 if _is_header(lines[0]) else 0
-    if first_row == len(lines):
-        raise ValueError(f"{path}: has a header line but no data rows")
-    X = np.empty((len(lines) - first_row, n_pixels), dtype=np.uint8)
-    y = np.empty(len(lines) - first_row, dtype=np.int64)
-    for start in range(first_row, len(lines), _CHUNK_LINES):
-        chunk = lines[start : start + _CHUNK_LINES]
-        table = _parse_rows(path, chunk, start, n_columns, label_column)
-        _check_pixels(path, table, start, label_column)
-        rows = slice(start - first_row, start - first_row + len(table))
-        y[rows] = table[:, label_column]
-        X[rows] = np.delete(table, label_column, axis=1)
-    return X, y
+    _check_csv_layout(label_column, n_pixels)
+    return _read_csv(path, n_pixels, label_column, max_bytes)
 
 
 def _check_csv_layout(label_column, n_pixels):
-    """Validate the layout arguments and return the expected number of columns."""
+    """Raise if ``n_pixels`` or ``label_column`` is invalid."""
     if not _is_integer(n_pixels) or n_pixels < 1:
         raise ValueError(f"n_pixels must be a positive integer, got {n_pixels!r}")
     n_columns = n_pixels + 1
@@ -142,7 +215,6 @@ def _check_csv_layout(label_column, n_pixels):
             f"label_column must be an integer from {-n_columns} to {n_columns - 1} "
             f"for rows of {n_columns} columns, got {label_column!r}"
         )
-    return n_columns
 
 
 def _is_integer(value):
@@ -150,25 +222,89 @@ def _is_integer(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def _read_csv_lines(path):
-    """Return the lines of a (possibly gzipped) text file, without trailing blanks."""
-    try:
-        text = _read_bytes(path).decode("utf-8-sig").rstrip()
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not a UTF-8 text file ({exc})") from exc
-    if not text:
-        raise ValueError(f"{path}: the file is empty")
-    return text.splitlines()
+def _read_csv(path, n_pixels, label_column, max_bytes=None):
+    """Read a CSV file of ``n_pixels`` pixels per row and a label at ``label_column``.
+
+    ``label_column=None`` reads pixels only; ``y`` is then None. The file is read
+    and parsed ``_CHUNK_LINES`` lines at a time.
+    """
+    n_columns = n_pixels + (label_column is not None)
+    X_parts, y_parts = [], []
+    with _open_text(path, max_bytes) as text:
+        lines = _csv_lines(path, text, _CHARS_PER_COLUMN * n_columns)
+        first = next(lines, None)
+        if first is None:
+            raise ValueError(f"{path}: the file is empty")
+        if not _is_header(first[1]):
+            lines = itertools.chain([first], lines)
+        while chunk := list(itertools.islice(lines, _CHUNK_LINES)):
+            n_before = chunk[0][0] - 1
+            rows = [line for _, line in chunk]
+            table = _parse_rows(path, rows, n_before, n_columns, label_column)
+            _check_pixels(path, table, n_before, label_column)
+            if label_column is not None:
+                # A copy: a view would keep the whole int64 table alive.
+                y_parts.append(table[:, label_column].copy())
+                table = np.delete(table, label_column, axis=1)
+            X_parts.append(table.astype(np.uint8))
+    if not X_parts:
+        raise ValueError(f"{path}: has a header line but no data rows")
+    y = np.concatenate(y_parts) if y_parts else None
+    return np.concatenate(X_parts), y
+
+
+def _csv_lines(path, text, max_chars):
+    """Yield the numbered lines of ``text`` up to its trailing blank lines.
+
+    Raises for a line longer than ``max_chars`` characters (without reading the
+    rest of it) and for a blank line followed by a non-blank one.
+    """
+    blank = None
+    for number in itertools.count(1):
+        line = text.readline(max_chars + 2)
+        if not line:
+            return
+        line = line.rstrip("\n")
+        if len(line) > max_chars:
+            raise ValueError(
+                f"{path}, line {number}: longer than {max_chars:,} characters, more "
+                f"than {max_chars // _CHARS_PER_COLUMN} comma-separated integers hold"
+            )
+        if not line.strip():
+            blank = blank or number
+            continue
+        if blank is not None:
+            raise ValueError(
+                f"{path}, line {blank}: blank line between data rows; remove it, "
+                "so that rows and images line up"
+            )
+        yield number, line
+
+
+def _first_line(path, max_bytes=None):
+    """The first line of a (possibly gzipped) text file, to count its columns."""
+    with _open_text(path, max_bytes) as text:
+        line = text.readline(_FIRST_LINE_CHARS + 2).rstrip("\n")
+    if len(line) > _FIRST_LINE_CHARS:
+        raise ValueError(
+            f"{path}, line 1: longer than {_FIRST_LINE_CHARS:,} characters; "
+            "expected comma-separated integers"
+        )
+    return line
 
 
 def _is_header(line):
-    """Tell whether a first line is a header: one of its cells is not a number."""
+    """Tell whether a first line is a header: not all numbers, or the column numbers.
+
+    Column numbers count from 0 (pandas) or 1; no 8-bit image starts that way
+    beyond a few pixels.
+    """
+    cells = line.split(",")
     try:
-        for cell in line.split(","):
-            float(cell)
+        values = [float(cell) for cell in cells]
     except ValueError:
         return True
-    return False
+    return values in (list(range(len(cells))), list(range(1, len(cells) + 1)))
 
 
 def _parse_rows(path, lines, n_before, n_columns, label_column):
@@ -181,7 +317,7 @@ def _parse_rows(path, lines, n_before, n_columns, label_column):
     except ValueError as exc:
         message = _describe_bad_line(path, lines, n_before, n_columns, label_column)
         raise ValueError(message or f"{path}: {exc}") from exc
-    # loadtxt skips blank lines and accepts any consistent column count.
+    # loadtxt accepts any consistent column count.
     if table.shape != (len(lines), n_columns):
         message = _describe_bad_line(path, lines, n_before, n_columns, label_column)
         raise ValueError(message)
@@ -189,16 +325,15 @@ def _parse_rows(path, lines, n_before, n_columns, label_column):
 
 
 def _describe_bad_line(path, lines, n_before, n_columns, label_column):
-    """Describe the first data line that is blank, ragged or not all integers."""
+    """Describe the first data line that is ragged or not all integers."""
     for number, line in enumerate(lines, start=n_before + 1):
         where = f"{path}, line {number}"
-        if not line.strip():
-            return f"{where}: blank line; expected {n_columns} comma-separated values"
         found = line.count(",") + 1
         if found != n_columns:
+            layout = "" if label_column is None else " and 1 label"
             return (
                 f"{where}: found {found} columns, expected {n_columns} "
-                f"({n_columns - 1} pixels and 1 label)"
+                f"({n_columns - (label_column is not None)} pixels{layout})"
             )
         if not _INTEGER_ROW.fullmatch(line):
             return f"{where}: {_describe_bad_cell(line, label_column)}"
@@ -211,19 +346,26 @@ def _describe_bad_cell(line, label_column):
     column = next(
         i for i, cell in enumerate(cells) if not _INTEGER_CELL.fullmatch(cell)
     )
-    kind = "label" if column == label_column % len(cells) else "pixel"
-    where = f"column {column + 1}: {kind} {cells[column]!r}"
+    is_label = label_column is not None and column == label_column % len(cells)
+    where = f"column {column + 1}: {'label' if is_label else 'pixel'} {cells[column]!r}"
     try:
         float(cells[column])
     except ValueError:
         return f"{where} is not a number; expected an integer"
-    return f"{where} is not an integer"
+    if is_label:
+        return f"{where} is not an integer"
+    return (
+        f"{where} is not an integer; expected 8-bit pixel values 0-255, not pixels "
+        "already scaled (for example to [0, 1]): write the integers, the loaders "
+        "and the command line scale them"
+    )
 
 
 def _check_pixels(path, table, n_before, label_column):
     """Raise if a pixel (any column but the label's) lies outside 0-255."""
     outside = (table < 0) | (table > 255)
-    outside[:, label_column] = False
+    if label_column is not None:
+        outside[:, label_column] = False
     if outside.any():
         row, column = np.argwhere(outside)[0]
         raise ValueError(
@@ -232,7 +374,7 @@ def _check_pixels(path, table, n_before, label_column):
         )
 
 
-def load_idx(path):
+def load_idx(path, *, max_bytes=None):
     """Load an array from a file in the IDX format of the MNIST distribution.
 
     An IDX file starts with a 4-byte magic number: two zero bytes, a type code
@@ -244,6 +386,11 @@ def load_idx(path):
     ----------
     path : str or path-like
         The IDX file, plain or gzipped (recognised by its content, not its name).
+    max_bytes : int, default=None
+        The most bytes a gzipped file may decompress to. ``None`` means 50 times
+        its size on disk, and at least 64 MiB: MNIST's IDX files compress about 2
+        times, a gzip bomb about 1,000 times. The header's announced size is
+        checked against it before anything is decompressed.
 
     Returns
     -------
@@ -254,8 +401,9 @@ def load_idx(path):
     ------
     ValueError
         If the magic number or type code is wrong, the header or data is
-        truncated, or bytes follow the data the header announces. The message
-        names the file.
+        truncated, bytes follow the data the header announces, the gzip data is
+        corrupt, or the announced data exceeds ``max_bytes``. The message names
+        the file; nothing beyond the announced size is decompressed.
 
     Examples
     --------
@@ -270,45 +418,81 @@ def load_idx(path):
     array([5, 0, 4], dtype=uint8)
     >>> tmp.cleanup()
     """
-    data = _read_bytes(path)
-    dtype, shape, offset = _parse_idx_header(path, data)
-    count = math.prod(shape)
-    expected, found = count * dtype.itemsize, len(data) - offset
-    if found != expected:
-        problem = "truncated data" if found < expected else "trailing bytes"
-        raise ValueError(
-            f"{path}: {problem}: the header announces shape {shape} of {dtype.name}, "
-            f"{expected} data bytes, but the file holds {found}"
-        )
-    array = np.frombuffer(data, dtype, count=count, offset=offset).reshape(shape)
-    return array.astype(dtype.newbyteorder("="))
+    with _open_binary(path, max_bytes) as (stream, limit):
+        dtype, shape = _read_idx_header(path, stream)
+        count = math.prod(shape)
+        expected = count * dtype.itemsize
+        _check_idx_size(path, shape, dtype, expected, limit)
+        data = bytearray(expected)
+        found = _read_into(stream, data)
+        if stream.read(1):
+            found = "more"
+        _check_idx_data_size(path, shape, dtype, expected, found)
+    array = np.frombuffer(data, dtype, count=count).reshape(shape)
+    return array.astype(dtype.newbyteorder("="), copy=False)
 
 
-def _parse_idx_header(path, data):
-    """Return the big-endian dtype, the shape and the data offset of an IDX file."""
-    if len(data) < 4:
+def _read_idx_header(path, stream):
+    """Read the header of an IDX file: its big-endian dtype and its shape."""
+    magic = stream.read(4)
+    if len(magic) < 4:
         raise ValueError(
-            f"{path}: truncated header: {len(data)} bytes, an IDX file needs at least 4"
+            f"{path}: truncated header: {len(magic)} bytes, an IDX file needs at "
+            "least 4"
         )
-    if data[:2] != b"\0\0":
+    if magic[:2] != b"\0\0":
         raise ValueError(
-            f"{path}: bad magic number 0x{data[:4].hex()}; an IDX file starts with "
+            f"{path}: bad magic number 0x{magic.hex()}; an IDX file starts with "
             "two zero bytes, a type code and the number of dimensions"
         )
-    code, ndim = data[2], data[3]
+    code, ndim = magic[2], magic[3]
     if code not in _IDX_DTYPES:
         accepted = ", ".join(f"0x{c:02X} ({t.name})" for c, t in _IDX_DTYPES.items())
         raise ValueError(f"{path}: unknown type code 0x{code:02X}; expected {accepted}")
-    offset = 4 + 4 * ndim
-    if len(data) < offset:
+    sizes = stream.read(4 * ndim)
+    if len(sizes) < 4 * ndim:
         raise ValueError(
-            f"{path}: truncated header: {ndim} dimensions need {offset} header "
-            f"bytes, the file holds {len(data)}"
+            f"{path}: truncated header: {ndim} dimensions need {4 + 4 * ndim} header "
+            f"bytes, the file holds {4 + len(sizes)}"
         )
-    return _IDX_DTYPES[code], struct.unpack(f">{ndim}I", data[4:offset]), offset
+    return _IDX_DTYPES[code], struct.unpack(f">{ndim}I", sizes)
 
 
-def load_mnist_idx(directory):
+def _check_idx_size(path, shape, dtype, expected, limit):
+    """Raise before allocating if the file cannot hold the data its header announces."""
+    header_bytes = 4 + 4 * len(shape)
+    if limit is None:
+        _check_idx_data_size(
+            path, shape, dtype, expected, os.path.getsize(path) - header_bytes
+        )
+    elif header_bytes + expected > limit:
+        what = f"the header's array of shape {shape}, {expected:,} bytes,"
+        raise ValueError(_too_large_message(path, limit, what))
+
+
+def _check_idx_data_size(path, shape, dtype, expected, found):
+    """Raise unless ``found`` (a count, or "more") is ``expected`` data bytes."""
+    if found != expected:
+        problem = (
+            "trailing bytes"
+            if found == "more" or found > expected
+            else "truncated data"
+        )
+        raise ValueError(
+            f"{path}: {problem}: the header announces shape {shape} of "
+            f"{dtype.name}, {expected} data bytes, but the file holds {found}"
+        )
+
+
+def _read_into(stream, buffer):
+    """Fill ``buffer`` from ``stream``; return the number of bytes read."""
+    view, found = memoryview(buffer), 0
+    while found < len(buffer) and (n_read := stream.readinto(view[found:])):
+        found += n_read
+    return found
+
+
+def load_mnist_idx(directory, *, max_bytes=None):
     """Load the MNIST training and test sets from the four standard IDX files.
 
     The directory must hold ``train-images-idx3-ubyte``,
@@ -321,6 +505,8 @@ def load_mnist_idx(directory):
     ----------
     directory : str or path-like
         The directory holding the four files.
+    max_bytes : int, default=None
+        The most bytes each gzipped file may decompress to; see :func:`load_idx`.
 
     Returns
     -------
@@ -365,16 +551,17 @@ def load_mnist_idx(directory):
     (array([3, 1]), (1, 4), array([7]))
     >>> tmp.cleanup()
     """
-    X_train, y_train = _load_idx_split(directory, "train")
-    X_test, y_test = _load_idx_split(directory, "t10k")
+    X_train, y_train = _load_idx_split(directory, "train", max_bytes)
+    X_test, y_test = _load_idx_split(directory, "t10k", max_bytes)
     return X_train, y_train, X_test, y_test
 
 
-def _load_idx_split(directory, split):
+def _load_idx_split(directory, split, max_bytes):
     """Load the flattened images and the labels of one split (train or t10k)."""
     images_path = _find_idx_file(directory, f"{split}-images-idx3-ubyte")
     labels_path = _find_idx_file(directory, f"{split}-labels-idx1-ubyte")
-    images, labels = load_idx(images_path), load_idx(labels_path)
+    images = load_idx(images_path, max_bytes=max_bytes)
+    labels = load_idx(labels_path, max_bytes=max_bytes)
     _check_idx_array(images_path, images, 3, "u", "3-D uint8 images")
     _check_idx_array(labels_path, labels, 1, "iu", "1-D integer labels")
     if len(images) != len(labels):

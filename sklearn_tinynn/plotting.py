@@ -74,6 +74,15 @@ def _image_shape(image_shape, n_pixels):
     return shape
 
 
+def _check_2d(name, array, layout):
+    """Raise unless ``array`` is 2-D, naming ``name`` and its expected ``layout``."""
+    if array.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array of shape {layout}, got an array of shape "
+            f"{array.shape}"
+        )
+
+
 def _at_most(name, value, available):
     """``min(value, available)`` for a positive integer ``value``; None: all."""
     if value is None:
@@ -446,6 +455,7 @@ class HiddenUnitsDisplay:
         """
         plt = _pyplot("HiddenUnitsDisplay.plot")
         weights = np.asarray(self.weights, dtype=float)
+        _check_2d("weights", weights, "(n_pixels, n_units)")
         shape = _image_shape(self.image_shape, weights.shape[0])
         n_units = weights.shape[1]
         indices = range(n_units) if self.unit_indices is None else self.unit_indices
@@ -633,6 +643,7 @@ class MisclassifiedDisplay:
         """
         plt = _pyplot("MisclassifiedDisplay.plot")
         images = np.asarray(self.images)
+        _check_2d("images", images, "(n_images, n_pixels)")
         shape = _image_shape(self.image_shape, images.shape[1])
         bounding_ax, subfigure, axes = _image_grid(plt, ax, len(images))
         self.title_ = subfigure.suptitle(self._title(len(images)))

@@ -104,12 +104,23 @@ def test_gd_step_is_the_plain_update():
 
 
 @pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
-def test_same_weights_as_mlpclassifier(solver):
+def test_same_weights_as_mlpclassifier(solver, monkeypatch):
     # scikit-learn's MLPClassifier is an independent implementation of the same
     # model: same init draws, loss, gradients and updates give the same weights.
+    # It starts the output biases at random draws where we start them at the
+    # log prior (see _network.prior_biases): it is given ours, after drawing its
+    # own so that its random stream stays the same.
     X, y = make_classification(
         n_samples=60, n_features=5, n_classes=3, n_informative=3, random_state=0
     )
+    log_prior = np.log(np.bincount(y) / len(y))
+    draw = MLPClassifier._init_coef
+
+    def init_coef(self, fan_in, fan_out, dtype):
+        coef, intercept = draw(self, fan_in, fan_out, dtype)
+        return coef, (log_prior if fan_in == 7 else intercept)
+
+    monkeypatch.setattr(MLPClassifier, "_init_coef", init_coef)
     kwargs = dict(
         solver=solver,
         max_iter=15,
@@ -264,7 +275,8 @@ def test_warm_start_continues_weights_and_optimizer_state(solver):
     straight = TwoLayerNNClassifier(max_iter=10, **kwargs).fit(X, y)
     warm = TwoLayerNNClassifier(max_iter=5, warm_start=True, **kwargs).fit(X, y)
     warm.fit(X, y)
-    assert warm.n_iter_ == 10
+    assert warm.n_iter_ == 5  # the epochs of the last fit, as MLPClassifier counts
+    assert warm.t_ == 10 * len(X)
     assert_allclose(warm.loss_curve_, straight.loss_curve_)
     assert_allclose(warm.coefs_[0], straight.coefs_[0], rtol=1e-12)
 

@@ -279,7 +279,7 @@ def _tinynn_model(folder):
         (lambda d: ["evaluate", "--model", str(_ragged_csv(d)), "--test", "digits"],
          "not a skops model file"),
         (lambda d: ["evaluate", "--model", str(_dummy_model(d)), "--test", "digits"],
-         "holds a DummyClassifier, not a TwoLayerNNClassifier"),
+         "refusing to load sklearn.dummy.DummyClassifier (ObjectNode)"),
         (lambda d: ["evaluate", "--model", str(_tinynn_model(d)),
                     "--test", str(d / "nothing")], "no such file or directory"),
         (lambda d: ["train", "--train", "digits", "--test", str(_ragged_csv(d))],
@@ -398,3 +398,146 @@ def test_report_pictures_name_the_fashion_mnist_classes(tmp_path, monkeypatch):
         re.fullmatch(rf"predicted ({names})\ntrue ({names})", title) for title in titles
     )
     plt.close("all")
+
+
+# ------------------------------------------- outputs, checks before training
+
+
+def _fails_before_training(capsys, argv, message):
+    assert main([str(arg) for arg in argv]) == 2
+    captured = capsys.readouterr()
+    assert_one_line_error(captured.err)
+    assert message in captured.err
+    assert "train:" not in captured.out  # printed just before training
+
+
+def test_save_never_writes_over_an_input(digits_csv, tmp_path, capsys):
+    train = tmp_path / "train.csv"
+    train.write_bytes(digits_csv["train"].read_bytes())
+    (tmp_path / "link.csv").symlink_to(train)
+    for save in [tmp_path / "." / "train.csv", tmp_path / "link.csv"]:
+        argv = ["train", "--train", train, "--save", save]
+        _fails_before_training(capsys, argv, "is also an input of this command")
+    assert train.read_bytes() == digits_csv["train"].read_bytes()
+
+
+def test_predict_never_writes_over_its_input(digits_csv, tmp_path, capsys):
+    model = _tinynn_model(tmp_path)
+    argv = ["predict", "--model", model, "--input", digits_csv["test"]]
+    assert main([str(arg) for arg in [*argv, "--output", digits_csv["test"]]]) == 2
+    assert "is also an input" in capsys.readouterr().err
+    assert main([str(arg) for arg in [*argv, "--output", model]]) == 2
+    assert "is also an input" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "make_argv, message",
+    [
+        (lambda d, csv: ["--save", d / "missing" / "m.skops"], "no such directory"),
+        (lambda d, csv: ["--save", d], "is a directory"),
+        (lambda d, csv: ["--report", csv], "cannot write into"),
+        (lambda d, csv: ["--test", write_csv(d / "t.csv", np.zeros((9, 60), dtype=int),
+                                            np.arange(9))],
+         "t.csv: images of 60 pixels, but"),
+    ],
+    ids=["save in a missing folder", "save onto a folder", "report onto a file",
+         "test of another size"],
+)  # fmt: skip
+def test_what_can_be_checked_is_checked_before_training(
+    make_argv, message, digits_csv, tmp_path, capsys
+):
+    argv = ["train", "--train", digits_csv["train"], *FAST]
+    _fails_before_training(
+        capsys, argv + make_argv(tmp_path, digits_csv["train"]), message
+    )
+
+
+def test_report_refuses_images_that_are_not_square_before_training(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    X, y = load_digits(return_X_y=True)
+    csv = write_csv(tmp_path / "60.csv", (X[:, :60] * 15).astype(int), y)
+    argv = ["train", "--train", csv, "--report", tmp_path / "report", *FAST]
+    _fails_before_training(capsys, argv, "images of 60 pixels, not a square number")
+    assert not (tmp_path / "report").exists()
+
+
+def test_hidden_layer_larger_than_memory_is_one_line(capsys):
+    argv = ["train", "--train", "digits", "--hidden", "100000000"]
+    _fails_before_training(capsys, argv, "--hidden 100000000: the network needs about")
+
+
+def test_out_of_memory_is_one_line_with_the_size(tmp_path):
+    # Under a 1 GiB address space the 64 x 2,000,000 weights cannot be allocated.
+    script = (
+        "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))"
+        "\nfrom sklearn_tinynn._cli import main"
+        "\nsys.exit(main(['train', '--train', 'digits', '--hidden', '2000000',"
+        " '--max-iter', '1', '--progress', 'none']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, "OPENBLAS_NUM_THREADS": "1"},
+    )
+    assert result.returncode == 2, result.stderr
+    assert_one_line_error(result.stderr)
+    assert "out of memory: Unable to allocate" in result.stderr
+
+
+def test_predict_ignores_a_label_column_when_told(digits_csv, tmp_path, capsys):
+    model = tmp_path / "model.skops"
+    train_in_process(capsys, "--train", digits_csv["train"], "--save", model, *FAST)
+    test = pd.read_csv(digits_csv["test"])
+    label_last = write_csv(
+        tmp_path / "last.csv", test.iloc[:, 1:].to_numpy(), test["label"],
+        label_last=True,
+    )  # fmt: skip
+    outputs = []
+    for name, extra in [("first", []), ("last", ["--label-column", "-1"])]:
+        source = digits_csv["test"] if name == "first" else label_last
+        output = tmp_path / f"{name}_labels.csv"
+        argv = ["predict", "--model", model, "--input", source, "--output", output]
+        assert main([*map(str, argv), *extra]) == 0, capsys.readouterr().err
+        outputs.append(pd.read_csv(output)["label"].to_numpy())
+    assert len(outputs[0]) == 200
+    np.testing.assert_array_equal(outputs[0], outputs[1])
+
+
+def test_evaluate_refuses_labels_the_model_does_not_know(digits_csv, tmp_path, capsys):
+    X, y = digits_csv["X_test"], digits_csv["y_test"]
+    # The label last, and a pixel of values 0-240 first, where labels are read.
+    shuffled = write_csv(tmp_path / "last.csv", X[:, ::-1], y, label_last=True)
+    model = _tinynn_model(tmp_path)
+    assert main(["evaluate", "--model", str(model), "--test", str(shuffled)]) == 2
+    captured = capsys.readouterr()
+    assert_one_line_error(captured.err)
+    assert "are not among the model's classes [0, 1, 2" in captured.err
+    assert "pass --label-column (-1: the last)" in captured.err
+    argv = ["evaluate", "--model", str(model), "--test", str(shuffled)]
+    assert main([*argv, "--label-column", "-1"]) == 0
+
+
+def test_outputs_are_written_through_a_temporary_file(digits_csv, tmp_path, capsys):
+    """A failed write leaves the previous file as it was, and no temporary file."""
+    model = _tinynn_model(tmp_path)
+    output = tmp_path / "labels.csv"
+    output.write_text("previous\n")
+    argv = ["predict", "--model", model, "--input", digits_csv["test"]]
+    argv += ["--output", output]
+
+    def fail(path, data):
+        raise OSError("disk full")
+
+    from sklearn_tinynn import _persistence
+
+    original = _persistence.os.replace
+    _persistence.os.replace = fail
+    try:
+        assert main([str(arg) for arg in argv]) == 2
+    finally:
+        _persistence.os.replace = original
+    assert "disk full" in capsys.readouterr().err
+    assert output.read_text() == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.csv", "tiny.skops"]

@@ -38,6 +38,9 @@ def client():
         processes=True,
         host="127.0.0.1",
         dashboard_address=None,
+        # The scheduler's HTTP server takes port 8787 even without a dashboard,
+        # and warns when another cluster on the machine holds it: a free port.
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
     )
     with cluster, Client(cluster) as client:
         assert client.scheduler.address.startswith("tcp://127.0.0.1:")
@@ -100,7 +103,8 @@ def test_incremental_calls_partial_fit_once_per_block(client, digits):
         block = slice(start, start + CHUNK)
         reference.partial_fit(X[block], y[block], classes=classes)
     fitted = model.estimator_
-    assert fitted.n_iter_ == X_dask.numblocks[0]
+    assert fitted.n_iter_ == 1  # one epoch per partial_fit call
+    assert len(fitted.loss_curve_) == X_dask.numblocks[0]
     assert fitted.t_ == len(X)
     expected = reference.coefs_ + reference.intercepts_
     for param, param_expected in zip(fitted.coefs_ + fitted.intercepts_, expected):

@@ -222,7 +222,7 @@ def corrupt_lines(line, column, value):
     "lines, line, phrase",
     [
         (corrupt_lines(3, 6, "0,1"), 3, "found 7 columns, expected 6"),
-        (["1,2,3,4,5"] * 3, 1, "found 5 columns, expected 6 (5 pixels and 1 label)"),
+        (["9,2,3,4,5"] * 3, 1, "found 5 columns, expected 6 (5 pixels and 1 label)"),
         (corrupt_lines(2, 4, "abc"), 2, "column 4: pixel 'abc' is not a number"),
         (corrupt_lines(4, 2, ""), 4, "column 2: pixel '' is not a number"),
         (corrupt_lines(2, 5, "1.5"), 2, "column 5: pixel '1.5' is not an integer"),
@@ -230,7 +230,7 @@ def corrupt_lines(line, column, value):
         (corrupt_lines(2, 1, "x"), 2, "column 1: label 'x' is not a number"),
         (corrupt_lines(3, 3, "256"), 3, "column 3: pixel value 256 is outside 0-255"),
         (corrupt_lines(4, 6, "-1"), 4, "column 6: pixel value -1 is outside 0-255"),
-        (["3,0,12,255,7,0", " ", "3,0,12,255,7,0"], 2, "blank line; expected 6"),
+        (["3,0,12,255,7,0", " ", "3,0,12,255,7,0"], 2, "blank line between data"),
     ],
 )
 @pytest.mark.parametrize("header", [False, True])

@@ -122,6 +122,11 @@ def streaming_matches_in_memory(stdout):
     assert float(streamed) > 0.85
 
 
+def onnx_agrees_with_predict(stdout):
+    assert "float32: " in stdout and "float64: " in stdout
+    assert stdout.count("labels equal to predict's: 100%") == 2
+
+
 CLAIMS = {
     "plot_class_weight.py": balanced_weights_help_the_rare_digits,
     "plot_compare_solvers.py": solvers_rank_as_the_text_says,
@@ -130,8 +135,11 @@ CLAIMS = {
     "plot_hidden_units.py": penalty_smooths_the_hidden_units,
     "plot_notebook_reproduced.py": notebook_page_quotes_the_example,
     "plot_partial_fit_streaming.py": streaming_matches_in_memory,
+    "plot_onnx_export.py": onnx_agrees_with_predict,
     "plot_vs_mlpclassifier.py": both_libraries_learn_alike,
 }
+# Examples that need an optional dependency, skipped without it.
+REQUIRES = {"plot_onnx_export.py": "skl2onnx"}
 
 
 def test_every_example_is_listed():
@@ -140,6 +148,8 @@ def test_every_example_is_listed():
 
 @pytest.mark.parametrize("name", sorted(CLAIMS))
 def test_example_runs_and_its_claims_hold(name, tmp_path):
+    if name in REQUIRES:
+        pytest.importorskip(REQUIRES[name])
     env = dict(
         os.environ,
         MPLBACKEND="Agg",

@@ -304,6 +304,7 @@ def reference_fit(X, y, n_hidden, solver, epochs, batch_size, lr, alpha, seed):
     params = _network.init_params(
         X.shape[1], n_hidden, len(classes), "relu", rng, X.dtype
     )
+    params[3] = np.log(Y.mean(axis=0))  # output biases at the log class prior
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
     t, curve = 0, []

@@ -343,3 +343,21 @@ def test_loss_curve_has_integer_epoch_ticks():
     assert display.line_.get_label() == "short"
     assert "L2 penalty" in display.ax_.get_ylabel()
     plt.close(display.figure_)
+
+
+@pytest.mark.parametrize(
+    "make_display, message",
+    [
+        (lambda: HiddenUnitsDisplay(np.ones(4), image_shape=(2, 2)),
+         r"weights must be a 2-D array of shape \(n_pixels, n_units\), got an array "
+         r"of shape \(4,\)"),
+        (lambda: HiddenUnitsDisplay(np.ones((4, 2, 1)), image_shape=(2, 2)),
+         r"weights must be a 2-D array .* shape \(4, 2, 1\)"),
+        (lambda: MisclassifiedDisplay(np.ones(4), [1], [0], image_shape=(2, 2)),
+         r"images must be a 2-D array of shape \(n_images, n_pixels\), got an "
+         r"array of shape \(4,\)"),
+    ],
+)  # fmt: skip
+def test_displays_name_input_that_is_not_2d(make_display, message):
+    with pytest.raises(ValueError, match=message):
+        make_display().plot()

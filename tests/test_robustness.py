@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import event, given, note
+from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
@@ -53,6 +53,8 @@ KNOWN_ERRORS = [
     r"The sample weights of the training or the validation set are all zero",
     r"The test_size = \d+ should be greater or equal to the number of classes",
     r"The '\w+' parameter of TwoLayerNNClassifier must be",
+    r"warm_start can only be used where `y` has the same classes",
+    r"partial_fit does not support early_stopping=True",
     r"class_weight=.* is not supported for multilabel targets",
     r"class_weight has labels .* that are not classes of y",
     r"class_weight values must be finite non-negative numbers",
@@ -599,3 +601,171 @@ def test_keyboard_interrupt_in_lbfgs_propagates_and_keeps_the_model(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         clf.fit(X, y)
     assert_unchanged(clf, X, snap)
+
+
+def test_keyboard_interrupt_in_partial_fit_restores_the_model_and_propagates(
+    monkeypatch,
+):
+    """Ctrl-C in the third minibatch: the model is the one before the call."""
+    X, y = _digits(100)
+    clf = TwoLayerNNClassifier(8, batch_size=25, random_state=0)
+    clf.partial_fit(X, y, classes=np.arange(10))
+    snap = snapshot(clf, X)
+    interrupt_at(monkeypatch, 3)
+    with pytest.raises(KeyboardInterrupt):
+        clf.partial_fit(X, y)
+    assert_unchanged(clf, X, snap)
+    monkeypatch.undo()
+    reference = copy.deepcopy(clf).partial_fit(X, y)
+    assert reference.t_ == clf.t_ + len(X)  # and the model still trains
+
+
+def test_keyboard_interrupt_from_a_callback_stops_a_partial_fit_loop():
+    """A loop of partial_fit calls ends at the first Ctrl-C, the model unfitted."""
+    from sklearn_tinynn._progress import TextProgressBar
+
+    class CtrlC(TextProgressBar):
+        def on_fit_task_end(self, estimator, context, **kwargs):
+            raise KeyboardInterrupt
+
+    X, y = _digits(60)
+    clf = TwoLayerNNClassifier(8, random_state=0).set_callbacks(CtrlC())
+    calls = []
+
+    def training_loop():
+        for _ in range(3):
+            calls.append(1)
+            clf.partial_fit(X, y, classes=np.arange(10))
+
+    with pytest.raises(KeyboardInterrupt):
+        training_loop()
+    assert len(calls) == 1 and not hasattr(clf, "coefs_")
+
+
+@pytest.mark.parametrize("dtype", [bool, float, int])
+def test_balanced_class_weight_with_an_indicator_matrix(dtype):
+    X, y = _digits()
+    Y = np.c_[y % 2, y > 4, y == 3].astype(dtype)
+    clf = TwoLayerNNClassifier(8, class_weight="balanced", max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # not converged in 5 epochs
+        reference = copy.deepcopy(clf).fit(X, Y.astype(int))
+        clf.fit(X, Y)
+    assert_same(reference.coefs_, clf.coefs_)
+    assert clf.predict(X).shape == Y.shape
+
+
+def test_partial_fit_with_no_classes_says_so():
+    X, y = _digits(20)
+    with pytest.raises(ValueError, match=r"classes=\[\] holds no class; the first"):
+        TwoLayerNNClassifier().partial_fit(X, y, classes=[])
+
+
+def test_partial_fit_with_an_invalid_solver_is_a_parameter_error():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = _digits(20)
+    clf = TwoLayerNNClassifier().set_params(solver="bogus")
+    with pytest.raises(InvalidParameterError, match="'solver' parameter"):
+        clf.partial_fit(X, y, classes=np.arange(10))
+    assert not hasattr(TwoLayerNNClassifier(solver="lbfgs"), "partial_fit")
+
+
+# ------------------------------------ the Python API over label kinds
+# One fast property run on many examples: tiny networks, a few epochs, a dozen
+# samples. Whatever the labels, weights and classes, a call fits and predicts
+# labels from classes_ (or a 0/1 indicator matrix of y's shape), or raises
+# ValueError/TypeError.
+
+API_LABELS = {
+    "bool": [True, False],
+    "str": ["cat", "dog", "emu"],
+    "negative int": [-7, -1, 3],
+    "int": [0, 1, 2, 3],
+    "float": [0.0, 1.0, 2.5],
+    "one class": [5],
+    "mixed": [1, "a"],
+}
+API_INDICATORS = ["int", "bool", "float", "one column", "non-binary"]
+API_X_DTYPES = ["float64", "float32", "int64", "uint8", "bool", "float16"]
+
+
+def api_targets(draw, rng, n_samples):
+    """y of a drawn kind, and the labels partial_fit's classes may be drawn from."""
+    kind = draw(
+        st.sampled_from([*API_LABELS, *(f"indicator {k}" for k in API_INDICATORS)])
+    )
+    event(f"y: {kind}")
+    if not kind.startswith("indicator"):
+        labels = API_LABELS[kind]
+        y = [labels[i] for i in rng.randint(len(labels), size=n_samples)]
+        return np.array(y, dtype=object if kind == "mixed" else None), labels
+    indicator = kind.removeprefix("indicator ")
+    Y = rng.randint(0, 3 if indicator == "non-binary" else 2, (n_samples, 3))
+    Y = Y[:, :1] if indicator == "one column" else Y
+    return Y.astype({"bool": bool, "float": float}.get(indicator, int)), [0, 1]
+
+
+@st.composite
+def api_cases(draw):
+    rng = np.random.RandomState(draw(st.integers(0, 2**16)))
+    n_samples = draw(st.integers(2, 12))
+    dtype = draw(st.sampled_from(API_X_DTYPES))
+    X = rng.standard_normal((n_samples, draw(st.integers(1, 3)))).astype(dtype)
+    y, labels = api_targets(draw, rng, n_samples)
+    weight = draw(st.sampled_from([None, "uniform", "integers"]))
+    sample_weight = {
+        None: None,
+        "uniform": rng.uniform(0.1, 2, n_samples),
+        "integers": rng.randint(0, 3, n_samples),
+    }[weight]
+    class_weight = draw(st.sampled_from([None, "balanced", "first label"]))
+    if class_weight == "first label":
+        class_weight = {labels[0]: 2.0}
+    params = dict(
+        hidden_layer_size=draw(st.integers(1, 3)),
+        solver=draw(st.sampled_from(["adam", "sgd", "gd", "lbfgs"])),
+        max_iter=draw(st.integers(1, 3)),
+        class_weight=class_weight,
+        random_state=0,
+    )
+    classes = draw(st.sampled_from([None, "labels", "some", "more", "empty"]))
+    classes = {
+        None: None,
+        "labels": labels,
+        "some": labels[:1],
+        "more": [*labels, 99],
+        "empty": [],
+    }[classes]
+    return X, y, sample_weight, params, classes
+
+
+def assert_predictions_from_classes(clf, X, y):
+    labels = clf.predict(X)
+    if clf._multilabel:
+        assert labels.shape == y.shape and set(np.unique(labels)) <= {0, 1}
+    else:
+        assert labels.shape == (len(X),) and np.isin(labels, clf.classes_).all()
+        assert set(clf.classes_.tolist()) >= set(np.unique(y).tolist())
+
+
+@settings(max_examples=1000, derandomize=True, deadline=None)
+@given(case=api_cases(), method=st.sampled_from(["fit", "partial_fit"]))
+def test_any_labels_fit_and_predict_from_classes_or_raise_value_or_type_error(
+    case, method
+):
+    X, y, sample_weight, params, classes = case
+    if method == "partial_fit":
+        params["solver"] = params["solver"].replace("lbfgs", "adam")
+    clf = TwoLayerNNClassifier(**params)
+    kwargs = {"classes": classes} if method == "partial_fit" else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # convergence, conversions
+        try:
+            getattr(clf, method)(X, y, sample_weight=sample_weight, **kwargs)
+        except (ValueError, TypeError) as exc:
+            event(f"{method}: {type(exc).__name__}")
+            assert not hasattr(clf, "coefs_")
+            return
+        event(f"{method} succeeded")
+        assert_predictions_from_classes(clf, X, y)
