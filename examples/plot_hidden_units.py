@@ -84,6 +84,6 @@ fit_and_draw(alpha=5.0)
 # the pixel-to-pixel noise of the few thousand training images, and its units look like
 # static: the jump from one pixel's weight to its neighbour's, relative to the weights'
 # size (the "roughness" printed), is nearly twice as large. The smooth pictures cost
-# accuracy here (0.89 against 0.92 on the held-out digits): a penalty this strong is for
-# reading the weights, not for the best model.
+# accuracy here (0.895 against 0.918 on the held-out digits): a penalty this strong is
+# for reading the weights, not for the best model.
 fit_and_draw(alpha=0.0)

@@ -44,7 +44,8 @@ def grid_matches_its_heat_map(stdout):
     assert list(rows) == ["0.01", "1", "100"]
     for row in rows.values():  # two hidden units underfit whatever the penalty
         assert row[0] == min(row) and row[0] < 0.8
-    for column in zip(*rows.values()):  # alpha=100 underfits every width
+    # From 8 units on, alpha=100 underfits every width.
+    for column in list(zip(*rows.values()))[1:]:
         assert column[-1] == min(column)
     assert max(rows["100"]) < 0.85
     assert "Best parameters: {'clf__alpha': 1.0" in stdout
@@ -72,12 +73,9 @@ def both_libraries_learn_alike(stdout):
             r"(\w+Classifier)\s+(\w+): test accuracy ([\d.]+)", stdout
         )
     }
-    for solver in ("adam", "sgd", "lbfgs"):
+    for solver in ("adam", "sgd", "lbfgs"):  # "at most a few of the 450"
         ours = accuracy["TwoLayerNNClassifier", solver]
-        assert abs(ours - accuracy["MLPClassifier", solver]) <= 0.02
-    assert (
-        accuracy["TwoLayerNNClassifier", "lbfgs"] == accuracy["MLPClassifier", "lbfgs"]
-    )
+        assert abs(ours - accuracy["MLPClassifier", solver]) <= 0.01
 
 
 def early_stopping_keeps_the_best_epoch(stdout):
