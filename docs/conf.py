@@ -8,8 +8,10 @@ Build (from the repository root, after ``pip install -e ".[docs]"``)::
 The build works offline: intersphinx is off (its inventories would be
 downloaded), and references to scikit-learn, SciPy and NumPy objects that the
 docstrings make become plain links to those projects' pages (see
-``link_external_reference`` below). sphinx-gallery runs the scripts of
-``examples/``; ``SKLEARN_TINYNN_EXAMPLE_QUICK=1`` makes them train briefly.
+``link_external_reference`` below), and MathJax is copied into the site by
+sphinx-mathjax-offline, so that the equations render without a network.
+sphinx-gallery runs the scripts of ``examples/``;
+``SKLEARN_TINYNN_EXAMPLE_QUICK=1`` shortens the slowest one.
 """
 
 import importlib.util
@@ -30,6 +32,8 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax 3 copied into _static/mathjax: equations render without a network.
+    "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "myst_parser",
@@ -43,6 +47,9 @@ source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 default_role = "literal"
 
 # -- API reference -----------------------------------------------------------
+
+# The local copy that sphinx-mathjax-offline ships (it sets the same path).
+mathjax_path = "mathjax/tex-chtml.js"
 
 autosummary_generate = True
 autodoc_typehints = "none"
@@ -65,6 +72,9 @@ numpydoc_validation_exclude = {
     r"\.get_metadata_routing$",
     r"\.set_\w+_request$",
     r"\.set_callbacks$",
+    # The hooks of a callback, called by the estimator rather than by users;
+    # docs/progress.rst documents them once, for every callback.
+    r"\.TextProgressBar\.(setup|teardown|on_fit_task_begin|on_fit_task_end)$",
 }
 
 # -- Example gallery ---------------------------------------------------------
@@ -80,10 +90,12 @@ sphinx_gallery_conf = {
     "filename_pattern": "/plot_" if HAVE_ONNX else r"/plot_(?!onnx)",
     "doc_module": ("sklearn_tinynn",),
     "backreferences_dir": "gen_modules/backreferences",
-    "reference_url": {"sklearn_tinynn": None},
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,
     "abort_on_example_error": True,
+    # The pages of computation times load Bootstrap and DataTables from CDNs;
+    # the site must work offline (tests/test_docs.py checks the built HTML).
+    "write_computation_times": False,
     # Sets __file__, which the examples use to find the MNIST sample.
     "reset_argv": "gallery_hooks.reset_argv",
 }

@@ -48,9 +48,10 @@ Run it on your own MNIST files (the label in the first column, as in
     SKLEARN_TINYNN_MNIST=mnist_train.csv:mnist_test.csv python examples/plot_...
 
 (the variable holds one path, or two separated by ``os.pathsep``). A single
-CSV file is split 80/20. Without a path the example uses the 5,000-image MNIST
-sample ``../shared/data/mnist_5k.csv.gz`` next to the repository when there is
-one, and scikit-learn's 8x8 digits otherwise.
+CSV file is split 80/20. Without a path the example uses the 5,000 real MNIST
+digits that ship with the package
+(:func:`~sklearn_tinynn.datasets.load_mnist_sample`): 4,000 to train, 1,000 to
+test.
 """
 
 # %%
@@ -66,18 +67,13 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.model_selection import train_test_split
 
 from sklearn_tinynn import TwoLayerNNClassifier
-from sklearn_tinynn.datasets import load_mnist_csv, load_mnist_idx
+from sklearn_tinynn.datasets import load_mnist_csv, load_mnist_idx, load_mnist_sample
 from sklearn_tinynn.plotting import LossCurveDisplay, MisclassifiedDisplay
-
-# Fewer iterations, for the test suite; the same steps.
-QUICK = os.environ.get("SKLEARN_TINYNN_EXAMPLE_QUICK") == "1"
-MNIST_SAMPLE = Path(__file__).resolve().parents[2] / "shared/data/mnist_5k.csv.gz"
 
 
 def split(X, y):
@@ -95,11 +91,9 @@ def load_data(paths):
         return f"{paths[0]} and {paths[1]}", X_train, X_test, y_train, y_test
     if paths:
         return (f"{paths[0]}, split 80/20", *split(*load_mnist_csv(paths[0])))
-    if MNIST_SAMPLE.is_file():
-        X, y = load_mnist_csv(MNIST_SAMPLE, label_column=-1)
-        return "the 5,000-image MNIST sample, split 80/20", *split(X, y)
-    X, y = load_digits(return_X_y=True)
-    return "scikit-learn's digits, split 80/20", *split(X * (255 / 16), y)
+    X_train, y_train = load_mnist_sample(subset="train", return_X_y=True)
+    X_test, y_test = load_mnist_sample(subset="test", return_X_y=True)
+    return "the bundled 5,000-image MNIST sample", X_train, X_test, y_train, y_test
 
 
 paths = sys.argv[1:3] or os.environ.get("SKLEARN_TINYNN_MNIST", "").split(os.pathsep)
@@ -118,13 +112,11 @@ notebook = TwoLayerNNClassifier(
     hidden_layer_size=10,
     solver="gd",
     learning_rate_init=0.1,
-    max_iter=50 if QUICK else 500,
+    max_iter=500,
     alpha=0,
     random_state=0,
 )
-adam = TwoLayerNNClassifier(
-    hidden_layer_size=128, max_iter=4 if QUICK else 40, random_state=0
-)
+adam = TwoLayerNNClassifier(hidden_layer_size=128, max_iter=40, random_state=0)
 models = {"notebook: 10 hidden, GD": notebook, "128 hidden, Adam": adam}
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", category=ConvergenceWarning)

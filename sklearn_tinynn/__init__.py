@@ -4,7 +4,15 @@ first-class scikit-learn classifier."""
 from ._array_api import move_to
 from ._classifier import TwoLayerNNClassifier
 from ._persistence import load, save
+from ._progress import TextProgressBar
 
 __version__ = "0.1.0"
 
-__all__ = ["TwoLayerNNClassifier", "__version__", "load", "move_to", "save"]
+__all__ = [
+    "TextProgressBar",
+    "TwoLayerNNClassifier",
+    "__version__",
+    "load",
+    "move_to",
+    "save",
+]

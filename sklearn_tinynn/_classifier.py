@@ -117,8 +117,8 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         Minibatch size for 'adam' and 'sgd'; 'auto' means
         ``min(200, n_samples)``. Ignored by 'gd' and 'lbfgs'.
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Schedule for 'sgd' and 'gd': constant; ``learning_rate_init / t **
-        power_t`` with ``t`` the samples seen; or divided by 5 each time the
+        Schedule for 'sgd' and 'gd': constant; ``learning_rate_init / (t + 1)
+        ** power_t`` with ``t`` the samples seen; or divided by 5 each time the
         loss (or validation score) stops improving, until it is below 1e-6.
     learning_rate_init : float, default=1e-3
         Initial step size of 'adam', 'sgd' and 'gd'.
@@ -133,7 +133,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         Seeds the weight initialization, the shuffling and the validation split.
     tol : float, default=1e-4
         Training stops when the loss (or, with ``early_stopping``, the
-        validation score) has not improved by at least ``tol`` for
+        validation score) has not improved by at least ``tol`` for more than
         ``n_iter_no_change`` consecutive epochs.
     verbose : bool, default=False
         Print the loss after each epoch.

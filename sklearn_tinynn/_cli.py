@@ -1,14 +1,15 @@
 """The command line: ``python -m sklearn_tinynn`` and ``sklearn-tinynn``.
 
-Without arguments it trains on scikit-learn's bundled digits and prints the test
-accuracy. ``train``, ``evaluate`` and ``predict`` work on CSV files, IDX
-directories and the named data sets ``digits``, ``mnist`` and
-``fashion-mnist``. Pixels are divided by the largest value their format can
-hold, so that the network sees [0, 1]: 255 for the 8-bit MNIST-style formats,
-16 for scikit-learn's digits. ``export`` writes a saved model as an ONNX file
-(needs ``pip install "sklearn-tinynn[onnx]"``). Bad arguments, missing files
-and malformed data end with one line on stderr and exit code 2; Ctrl-C with one
-line and exit code 130, leaving no output file behind.
+Without arguments it trains on the 5,000 MNIST digits bundled with the package
+and prints the test accuracy. ``train``, ``evaluate`` and ``predict`` work on CSV
+files, IDX directories and the named data sets ``digits``, ``mnist``,
+``mnist-sample`` and ``fashion-mnist``. Pixels are divided by the largest value
+their format can hold, so that the network sees [0, 1]: 255 for the 8-bit
+MNIST-style formats, 16 for scikit-learn's digits. ``export`` writes a saved
+model as an ONNX file (needs ``pip install "sklearn-tinynn[onnx]"``). Bad
+arguments, missing files and malformed data end with one line on stderr and
+exit code 2; Ctrl-C with one line and exit code 130, leaving no output file
+behind.
 """
 
 import argparse
@@ -36,17 +37,31 @@ from ._progress import TextProgressBar
 
 PROG = "sklearn-tinynn"
 
-# The command run without arguments: the README's demo, a few seconds on digits.
+# The command run without arguments: the README's demo, a few seconds on the
+# bundled MNIST sample (4,000 images to train, 1,000 to test).
 DEMO_ARGS = [
     "train",
     "--train",
-    "digits",
+    "mnist-sample",
     "--learning-rate",
     "0.01",
     "--early-stopping",
 ]
 
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
+# What Fashion-MNIST's labels 0-9 stand for, in the reports.
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 
 # The original notebook: 784 -> 10 (ReLU) -> 10 (softmax), full-batch gradient
 # descent with learning rate 0.1 for 500 iterations, no penalty.
@@ -111,7 +126,11 @@ class Data:
 
 
 def read_data(source, label_column=0):
-    """Load a CSV file, an IDX directory, or ``digits``/``mnist``/``fashion-mnist``.
+    """Load a CSV file, an IDX directory, or a data set by name.
+
+    The names: ``digits`` (scikit-learn's), ``mnist`` (OpenML's),
+    ``mnist-sample`` (the 5,000 digits bundled with the package, split into
+    its 'train' and 'test' subsets) and ``fashion-mnist``.
 
     Parameters
     ----------
@@ -139,6 +158,10 @@ def read_data(source, label_column=0):
         return Data("digits", (X / 16).astype(np.float32), y)
     if source == "mnist":
         return _split_data("mnist", _fetch_mnist())
+    if source == "mnist-sample":
+        train = datasets.load_mnist_sample(subset="train", return_X_y=True)
+        test = datasets.load_mnist_sample(subset="test", return_X_y=True)
+        return _split_data(source, (*train, *test))
     if source == "fashion-mnist":
         if not Path(FASHION_MNIST_DIR).is_dir():
             raise UsageError(
@@ -153,7 +176,8 @@ def read_data(source, label_column=0):
     if not path.is_file():
         raise UsageError(
             f"{source}: no such file or directory; expected a CSV file, a directory "
-            "of IDX files, or one of the names digits, mnist, fashion-mnist"
+            "of IDX files, or one of the names digits, mnist, mnist-sample, "
+            "fashion-mnist"
         )
     n_pixels = len(datasets._first_line(path).split(",")) - 1
     if n_pixels < 1:
@@ -293,7 +317,8 @@ def train(args):
         _persistence.save(model, args.save)
         print(f"saved: {args.save}")
     if args.report is not None:
-        for path in write_report(model, X_test, y_test, args.report):
+        source = args.test if args.test is not None else args.train
+        for path in write_report(model, X_test, y_test, args.report, source):
             print(f"report: {path}")
 
 
@@ -427,14 +452,29 @@ def evaluate(args):
     y_pred = model.predict(X)
     print(f"accuracy: {np.mean(y_pred == y):.4f} on {len(y)} images of {args.test}")
     print()
-    print(classification_report(y, y_pred, digits=4, zero_division=0))
     labels = np.union1d(model.classes_, y)
+    names = _label_names(args.test, labels)
+    print(
+        classification_report(
+            y, y_pred, labels=labels, target_names=names, digits=4, zero_division=0
+        )
+    )
     print("confusion matrix (rows: true label, columns: predicted label)")
-    print(_format_matrix(confusion_matrix(y, y_pred, labels=labels), labels))
+    print(_format_matrix(confusion_matrix(y, y_pred, labels=labels), names))
 
 
-def _format_matrix(matrix, labels):
-    names = [str(label) for label in labels]
+def _label_names(source, labels):
+    """The labels' names: Fashion-MNIST's articles, or the labels as text."""
+    fashion = source == "fashion-mnist" or (
+        Path(source).is_dir()
+        and Path(source).resolve() == Path(FASHION_MNIST_DIR).resolve()
+    )
+    if fashion and set(labels.tolist()) <= set(range(len(FASHION_MNIST_CLASSES))):
+        return [FASHION_MNIST_CLASSES[label] for label in labels]
+    return [str(label) for label in labels]
+
+
+def _format_matrix(matrix, names):
     width = max(len(str(matrix.max())), *map(len, names))
     rows = [" " * width + " " + " ".join(name.rjust(width) for name in names)]
     for name, row in zip(names, matrix):
@@ -554,8 +594,11 @@ def _check_report_dependencies():
         ) from exc
 
 
-def write_report(model, X_test, y_test, directory):
+def write_report(model, X_test, y_test, directory, source=""):
     """Draw the loss curve, hidden units, misclassified images, confusion matrix.
+
+    ``source`` names the data (``fashion-mnist`` titles the pictures with the
+    names of the articles).
 
     Returns
     -------
@@ -571,16 +614,22 @@ def write_report(model, X_test, y_test, directory):
     from . import plotting
 
     shape = _image_shape(X_test.shape[1])
+    labels = np.union1d(y_test, model.predict(X_test))
+    names = _label_names(source, labels)
     displays = {
         "loss_curve": plotting.LossCurveDisplay.from_estimator(model),
         "hidden_units": plotting.HiddenUnitsDisplay.from_estimator(
             model, image_shape=shape
         ),
         "misclassified": plotting.MisclassifiedDisplay.from_estimator(
-            model, X_test, y_test, image_shape=shape
+            model, X_test, y_test, image_shape=shape, display_labels=names
         ),
         "confusion_matrix": ConfusionMatrixDisplay.from_estimator(
-            model, X_test, y_test
+            model,
+            X_test,
+            y_test,
+            display_labels=names,
+            xticks_rotation="vertical" if max(map(len, names)) > 2 else "horizontal",
         ),
     }
     Path(directory).mkdir(parents=True, exist_ok=True)
@@ -665,7 +714,7 @@ def _add_train_parser(commands):
         "train",
         help="train a model and print its test accuracy",
         description="Data sources: a CSV file (label, then pixels 0-255), a "
-        "directory of MNIST IDX files, or digits, mnist, fashion-mnist.",
+        "directory of MNIST IDX files, or digits, mnist, mnist-sample, fashion-mnist.",
     )
     parser.add_argument("--train", required=True, help="data source")
     parser.add_argument(
@@ -770,7 +819,7 @@ def main(argv=None):
     ----------
     argv : list of str, default=None
         The arguments; ``None`` means ``sys.argv[1:]``. No arguments run the
-        demo: ``train --train digits --learning-rate 0.01 --early-stopping``.
+        demo: ``train --train mnist-sample --learning-rate 0.01 --early-stopping``.
 
     Returns
     -------

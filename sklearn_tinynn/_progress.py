@@ -45,7 +45,7 @@ class TextProgressBar:
     >>> import io
     >>> from sklearn.datasets import load_iris
     >>> from sklearn_tinynn import TwoLayerNNClassifier
-    >>> from sklearn_tinynn._progress import TextProgressBar
+    >>> from sklearn_tinynn import TextProgressBar
     >>> X, y = load_iris(return_X_y=True)
     >>> out = io.StringIO()
     >>> clf = TwoLayerNNClassifier(10, solver="lbfgs", max_iter=20, random_state=0)

