@@ -10,8 +10,8 @@ bands below: two threads instead of one took 0.8 to 1.1 times as long under
 machine, and about as long (0.7 to 1.3) from ``LARGE_PRODUCT`` on. So:
 
 * under ``TINY_PRODUCT``, one thread;
-* up to ``LARGE_PRODUCT``, one thread when the machine is busy (its load average
-  fills all the cores but half of one), the user's setting otherwise;
+* up to ``LARGE_PRODUCT``, one thread when the machine is busy (a thread of
+  another process is running), the user's setting otherwise;
 * from ``LARGE_PRODUCT`` on, the user's setting.
 
 Only ever lowered to 1, the limit never rises above the one in force: a
@@ -30,15 +30,30 @@ LARGE_PRODUCT = 1e8
 
 
 def _machine_is_busy():
-    """Whether the 1-minute load average fills all the cores but half of one.
+    """Whether a thread of another process is running now (Linux), twice.
 
-    The load counts this process too: alone on the machine, a fit adds 1.
+    ``/proc/loadavg`` counts the threads running at this moment; this
+    process's own (its BLAS threads spin, so they count) are taken off, as a
+    fit's own threads would otherwise make it look busy. The instantaneous
+    count follows other work at once, where the 1-minute load average lags;
+    two readings in a row spare a passing kernel thread. Elsewhere: False.
     """
+    return _others_running() > 0 and _others_running() > 0
+
+
+def _others_running():
+    """Threads running now that are not this process's; 0 where unknown."""
     try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # not on this platform
-        return False
-    return load >= (os.cpu_count() or 1) - 0.5
+        with open("/proc/loadavg") as file:
+            running = int(file.read().split()[3].split("/")[0])
+        own = 0
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/stat") as file:
+                # The state follows the command name, which is in parentheses.
+                own += file.read().rsplit(")", 1)[1].split()[0] == "R"
+    except (OSError, ValueError, IndexError):  # no /proc, or a thread ended
+        return 0
+    return running - own
 
 
 class _OneBlasThread:

@@ -1,6 +1,11 @@
 """The BLAS thread policy: one thread for small products, the setting in force
 for large ones, and a user's threadpool_limits always wins."""
 
+import os
+import subprocess
+import sys
+import threading
+import time
 import warnings
 
 import numpy as np
@@ -89,3 +94,42 @@ def test_nested_and_overlapping_uses_restore_once():
                 assert set(blas_threads()) == {1}
             assert set(blas_threads()) == {1}  # the outer use still holds
         assert set(blas_threads()) == {2}
+
+
+linux_proc = pytest.mark.skipif(
+    not os.path.exists("/proc/loadavg"), reason="counts running threads in /proc"
+)
+
+
+@linux_proc
+def test_a_process_running_beside_makes_the_machine_busy():
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)  # started and running (or waiting for a core: runnable)
+        assert _threads._others_running() >= 1
+        assert _threads._machine_is_busy()
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
+@linux_proc
+def test_the_threads_of_this_process_do_not_make_it_busy():
+    """A fit's own spinning threads are taken off the count of running ones."""
+    stop = threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            pass
+
+    spinners = [threading.Thread(target=spin) for _ in range(2)]
+    for thread in spinners:
+        thread.start()
+    try:
+        # Some other program may run at a given moment: not at every one. (The
+        # two counts are read moments apart: this one may come out below 0.)
+        assert min(_threads._others_running() for _ in range(50)) <= 0
+    finally:
+        stop.set()
+        for thread in spinners:
+            thread.join()
