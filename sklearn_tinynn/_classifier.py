@@ -880,7 +880,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         try:
             for _ in range(1 if incremental else self.max_iter):
                 tasks.begin_epoch()
-                run_epoch(optimizer)
+                run_epoch()
                 self.n_iter_ += 1
                 if early_stopping:
                     self._score_validation(validation)
@@ -911,26 +911,26 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
 
         NumPy trains in a Workspace (no step allocates); another namespace
         updates the fitted arrays themselves, with Y and the weights moved to
-        its device once.
+        its device once. Both share one epoch loop, ``_run_epoch``.
         """
         X, Y, sample_weight, xp, device = data
         if xp is np:
             X, Y, workspace = self._make_workspace(X, Y, incremental)
             optimizer = self._make_optimizer([workspace.theta], xp)
-            return (
-                functools.partial(self._run_epoch, X, Y, sample_weight, workspace),
-                optimizer,
+            step = functools.partial(self._workspace_step, X, Y, workspace, optimizer)
+            batch_size = workspace.Z1.shape[0]
+        else:
+            params = self._params
+            on_device = _Data(
+                X, *_on_device([Y, sample_weight], xp, device), xp, device
             )
-        params = self._params
-        on_device = _Data(X, *_on_device([Y, sample_weight], xp, device), xp, device)
+            optimizer = self._make_optimizer(params, xp)
+            step = functools.partial(self._portable_step, on_device, params, optimizer)
+            batch_size = self._batch_size(X.shape[0])
         run = functools.partial(
-            self._run_epoch_portable,
-            on_device,
-            sample_weight,
-            params,
-            self._batch_size(X.shape[0]),
+            self._run_epoch, X.shape[0], batch_size, sample_weight, step, xp, device
         )
-        return run, self._make_optimizer(params, xp)
+        return run, optimizer
 
     def _make_workspace(self, X, Y, incremental):
         """The training buffers, and X and Y laid out for them; the fitted
@@ -1028,73 +1028,54 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         held_out = _Data(_rows(X, val, xp, device), Y_val, sw_val, xp, device)
         return training, held_out
 
-    def _run_epoch(self, X, Y, sample_weight, workspace, optimizer):
-        """One pass over the data in minibatches; appends the epoch's loss."""
-        n_samples = X.shape[0]
-        shuffle = self.shuffle and self.solver != "gd"
-        if shuffle:
+    def _run_epoch(self, n_samples, batch_size, host_weights, step, xp, device):
+        """One pass over the data in minibatches; appends the epoch's loss.
+
+        ``step(index, sw)`` trains on one minibatch and returns its loss:
+        ``index`` selects its rows (a slice, or indices in X's namespace) and
+        ``sw`` holds their host weights. The order comes from the host's
+        random state, moved to X's device once; each minibatch's total weight
+        comes from the host's weights; the loss adds up in X's namespace and
+        is read once: on a device, no minibatch waits for it.
+        """
+        order = indices = None
+        if self.shuffle and self.solver != "gd":
             order = self._random_state.permutation(n_samples)
+            indices = order if xp is np else xp.asarray(order, device=device)
         total_loss = total_weight = 0.0
-        network_args = self._network_args()
-        for batch in gen_batches(n_samples, workspace.Z1.shape[0]):
+        for batch in gen_batches(n_samples, batch_size):
             # Unshuffled batches are slices: views of X, not copies.
-            idx = order[batch] if shuffle else batch
-            sw = None if sample_weight is None else sample_weight[idx]
+            rows = batch if order is None else order[batch]
+            sw = None if host_weights is None else host_weights[rows]
             weight = batch.stop - batch.start if sw is None else float(sw.sum())
             if weight == 0:
                 continue  # a minibatch of zero total weight carries no gradient
-            X_batch, Y_batch = workspace.minibatch(X, Y, idx)
-            loss, _ = _network.loss_and_gradients(
-                X_batch, Y_batch, workspace.params, *network_args, sw, workspace
-            )
-            optimizer.update_params([workspace.theta], [workspace.grad])
-            total_loss += loss * weight
-            total_weight += weight
-        self.t_ += n_samples
-        self._append_loss(total_loss / total_weight if total_weight else 0.0)
-
-    def _run_epoch_portable(self, data, host_weights, params, batch_size, optimizer):
-        """One pass over the data in minibatches, in the namespace of X.
-
-        The order comes from the host's random state, moved to the device once;
-        each minibatch's total weight from the host's copy of the weights; the
-        loss adds up on the device and is read once: no minibatch waits for
-        the device.
-        """
-        X, Y, sample_weight, xp, device = data
-        n_samples = X.shape[0]
-        order = None
-        if self.shuffle and self.solver != "gd":
-            order = self._random_state.permutation(n_samples)
-            device_order = xp.asarray(order, device=device)
-        total_loss = total_weight = 0.0
-        network_args = self._network_args()
-        for batch in gen_batches(n_samples, batch_size):
-            rows = batch if order is None else order[batch]
-            weight = (
-                batch.stop - batch.start
-                if host_weights is None
-                else float(host_weights[rows].sum())
-            )
-            if weight == 0:
-                continue  # a minibatch of zero total weight carries no gradient
-            if order is None:
-                X_batch, Y_batch, sw = (
-                    None if a is None else a[batch, ...] for a in (X, Y, sample_weight)
-                )
-            else:
-                X_batch, Y_batch, sw = (
-                    None if a is None else xp.take(a, device_order[batch], axis=0)
-                    for a in (X, Y, sample_weight)
-                )
-            loss, grads = _network.loss_and_gradients(
-                X_batch, Y_batch, params, *network_args, sw, xp=xp
-            )
-            optimizer.update_params(params, grads)
+            loss = step(batch if indices is None else indices[batch], sw)
             total_loss = total_loss + loss * weight
             total_weight += weight
         self.t_ += n_samples
         self._append_loss(float(total_loss) / total_weight if total_weight else 0.0, xp)
+
+    def _workspace_step(self, X, Y, workspace, optimizer, rows, sw):
+        """One NumPy minibatch, gathered into and computed in the workspace."""
+        X_batch, Y_batch = workspace.minibatch(X, Y, rows)
+        loss, _ = _network.loss_and_gradients(
+            X_batch, Y_batch, workspace.params, *self._network_args(), sw, workspace
+        )
+        optimizer.update_params([workspace.theta], [workspace.grad])
+        return loss
+
+    def _portable_step(self, data, params, optimizer, index, _host_sw):
+        """One minibatch in X's namespace, its weights taken on the device."""
+        X, Y, sample_weight, xp, _ = data
+        X_batch, Y_batch, sw = (
+            _minibatch_rows(a, index, xp) for a in (X, Y, sample_weight)
+        )
+        loss, grads = _network.loss_and_gradients(
+            X_batch, Y_batch, params, *self._network_args(), sw, xp=xp
+        )
+        optimizer.update_params(params, grads)
+        return loss
 
     def _append_loss(self, loss, xp=np):
         self._check_finite(loss, xp)
@@ -1352,6 +1333,15 @@ def _rows(X, rows, xp, device):
     if xp is np:
         return X[rows]
     return xp.take(X, xp.asarray(rows, device=device), axis=0)
+
+
+def _minibatch_rows(array, index, xp):
+    """The rows ``index`` (a slice, or indices on its device) of ``array``."""
+    if array is None:
+        return None
+    if isinstance(index, slice):
+        return array[index, ...]
+    return xp.take(array, index, axis=0)
 
 
 def _copies(arrays, xp):
