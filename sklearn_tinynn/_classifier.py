@@ -508,10 +508,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         NumPy's only, other libraries having threads of their own."""
         if xp is not np:
             return contextlib.nullcontext()
-        rows = n_samples  # 'gd' and 'lbfgs': the whole batch
-        if self.solver in ("adam", "sgd"):
-            batch_size = 200 if self.batch_size == "auto" else self.batch_size
-            rows = min(batch_size, n_samples)
+        rows = self._rows_per_step(n_samples)
         return _threads.blas_threads_for(rows, n_features, self.hidden_layer_size)
 
     # ----------------------------------------------------- input and labels
@@ -967,18 +964,22 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         self._no_improvement_count = 0
         return False
 
-    def _batch_size(self, n_samples):
-        if self.solver == "gd":
+    def _rows_per_step(self, n_samples):
+        """Rows of one step: a minibatch ('adam', 'sgd') or all of them."""
+        if self.solver in ("gd", "lbfgs"):
             return n_samples
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        if self.batch_size > n_samples:
+        return min(200 if self.batch_size == "auto" else self.batch_size, n_samples)
+
+    def _batch_size(self, n_samples):
+        """``_rows_per_step``, with a warning for a batch_size beyond n_samples."""
+        rows = self._rows_per_step(n_samples)
+        if self.solver != "gd" and self.batch_size != "auto" and rows < self.batch_size:
             warnings.warn(
                 f"Got batch_size={self.batch_size} larger than the number of "
                 f"samples {n_samples}: using batch_size={n_samples}.",
                 stacklevel=2,
             )
-        return min(self.batch_size, n_samples)
+        return rows
 
     def _validation_split(self, data):
         """``data`` split into the training part and the held-out part.

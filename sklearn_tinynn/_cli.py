@@ -341,10 +341,7 @@ def _check_memory(model, X, y):
     hidden = model.hidden_layer_size
     n_outputs = len(np.unique(y))
     n_weights = (n_features + 1) * hidden + (hidden + 1) * n_outputs
-    if model.solver in ("gd", "lbfgs"):
-        rows = n_samples
-    else:
-        rows = min(200 if model.batch_size == "auto" else model.batch_size, n_samples)
+    rows = model._rows_per_step(n_samples)
     # Weights, gradients, Adam's two moments and a saved copy; for a batch, the
     # hidden activations, their errors and a scratch array.
     needed = X.dtype.itemsize * (5 * n_weights + 3 * rows * hidden)
