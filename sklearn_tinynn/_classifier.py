@@ -759,7 +759,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         # gradient are computed where X lives: only theta and the gradient
         # cross between the two at each evaluation.
         X, Y, sample_weight, xp, device = data
-        Y, sample_weight = _on_device([Y, sample_weight], xp, device)
+        Y, sample_weight = from_numpy([Y, sample_weight], xp, device)
         params = self._params
         shapes = [tuple(p.shape) for p in params]
         splits = np.cumsum([math.prod(shape) for shape in shapes])[:-1]
@@ -919,7 +919,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         else:
             params = self._params
             on_device = _Data(
-                X, *_on_device([Y, sample_weight], xp, device), xp, device
+                X, *from_numpy([Y, sample_weight], xp, device), xp, device
             )
             optimizer = self._make_optimizer(params, xp)
             step = functools.partial(self._portable_step, on_device, params, optimizer)
@@ -1025,7 +1025,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
             else [sample_weight[train], sample_weight[val]]
         )
         training = _Data(_rows(X, train, xp, device), Y[train], weights[0], xp, device)
-        Y_val, sw_val = _on_device([Y[val], weights[1]], xp, device)
+        Y_val, sw_val = from_numpy([Y[val], weights[1]], xp, device)
         held_out = _Data(_rows(X, val, xp, device), Y_val, sw_val, xp, device)
         return training, held_out
 
@@ -1320,13 +1320,6 @@ class _Data(NamedTuple):
     sample_weight: object
     xp: object
     device: object
-
-
-def _on_device(arrays, xp, device):
-    """NumPy ``arrays`` (None stays None) moved to ``device`` of ``xp``."""
-    if xp is np:
-        return list(arrays)
-    return [None if a is None else xp.asarray(a, device=device) for a in arrays]
 
 
 def _rows(X, rows, xp, device):

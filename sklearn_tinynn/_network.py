@@ -61,11 +61,12 @@ def init_params(
 def from_numpy(arrays, xp=None, device=None):
     """The NumPy ``arrays`` as arrays of the namespace ``xp`` on ``device``.
 
-    With ``xp`` None or NumPy they are returned as they are.
+    With ``xp`` None or NumPy they are returned as they are; None stays None
+    (sample weights that are not given).
     """
     if xp is None or xp is np:
         return list(arrays)
-    return [xp.asarray(a, device=device) for a in arrays]
+    return [None if a is None else xp.asarray(a, device=device) for a in arrays]
 
 
 # The class priors are clipped to [PRIOR_CLIP, 1 - PRIOR_CLIP] before their
