@@ -72,13 +72,21 @@ def test_loss_curve_lines_hold_the_estimator_curves(early_stopped):
     for line, values in expected.items():
         np.testing.assert_array_equal(line.get_xdata(), np.arange(1, n_epochs + 1))
         np.testing.assert_array_equal(line.get_ydata(), values)
-    assert len(display.ax_.get_lines()) == 2
+    best = early_stopped.validation_scores_.index(early_stopped.best_validation_score_)
+    assert display.best_epoch == best + 1
+    assert display.best_epoch_line_.get_xdata() == [best + 1, best + 1]
+    assert len(display.ax_.get_lines()) == 3
     assert display.score_ax_.get_lines() == [display.score_line_]
     assert display.ax_.get_xlabel() == "Epoch"
     assert display.ax_.get_ylabel() == "Loss (training: with the L2 penalty)"
     assert display.score_ax_.get_ylabel() == "Validation accuracy"
     legend = [text.get_text() for text in display.ax_.get_legend().get_texts()]
-    assert legend == ["training loss", "validation loss", "validation accuracy"]
+    assert legend == [
+        "training loss",
+        "validation loss",
+        f"best epoch ({best + 1}): weights kept",
+        "validation accuracy",
+    ]
     assert display.figure_ is display.ax_.figure
 
 
@@ -108,11 +116,12 @@ def test_loss_curves_of_several_models_share_an_axes(plain, early_stopped):
     render(second)
     assert first.ax_ is second.ax_ is ax
     assert first.figure_ is fig
-    assert len(ax.get_lines()) == 3
+    assert len(ax.get_lines()) == 4
     assert first.line_.get_color() != second.line_.get_color()
     legend = [text.get_text() for text in ax.get_legend().get_texts()]
     # A model drawn with its training loss only is named alone.
-    assert legend == ["small", "big: training loss", "big: validation loss"]
+    best = f"big: best epoch ({second.best_epoch}): weights kept"
+    assert legend == ["small", "big: training loss", "big: validation loss", best]
 
 
 def test_loss_curve_of_lbfgs_counts_iterations(digits):
