@@ -734,7 +734,9 @@ def _add_train_parser(commands):
     output = parser.add_argument_group("output")
     output.add_argument("--save", metavar="FILE", help="save the model (skops)")
     output.add_argument(
-        "--report", metavar="DIR", help="write PNG pictures of the model to DIR"
+        "--report",
+        metavar="DIR",
+        help="write a report on the model to DIR/index.html (needs matplotlib)",
     )
     output.add_argument(
         "--progress",
