@@ -436,25 +436,21 @@ def _section_test(data, pictures):
         data.y, data.y_pred, labels=data.labels, zero_division=0
     )
     worst = np.min(recall)
+    labels = data.labels.tolist()
+    # A name column only where the classes have names besides their labels.
+    named = any(data.names[label] != str(label) for label in labels)
     rows = []
-    for label, p, r, f, n in zip(data.labels.tolist(), precision, recall, f1, support):
+    for label, p, r, f, n in zip(labels, precision, recall, f1, support):
         recall_cell = f"{r:.3f}"
         if r == worst:
             recall_cell = f'<span class="low">{recall_cell}</span>'
-        rows.append(
-            (
-                _e(label),
-                _e(data.names[label]),
-                f"{p:.3f}",
-                recall_cell,
-                f"{f:.3f}",
-                f"{n:,}",
-            )
-        )
+        name = (_e(data.names[label]),) if named else ()
+        rows.append((_e(label), *name, f"{p:.3f}", recall_cell, f"{f:.3f}", f"{n:,}"))
+    header = ("Label", *(("Name",) if named else ()), "Precision", "Recall")
     table = _table(
         rows,
-        header=("Label", "Name", "Precision", "Recall", "F1", "Images"),
-        numeric=(2, 3, 4, 5),
+        header=(*header, "F1", "Images"),
+        numeric=range(len(header) - 2, len(header) + 2),
         css="wide",
     )
     matrix = confusion_matrix(data.y, data.y_pred, labels=data.labels)
