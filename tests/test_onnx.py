@@ -345,7 +345,7 @@ def test_fractional_labels_are_refused(fitted):
 def test_inconsistent_fitted_attributes_are_refused(fitted):
     model = copy.deepcopy(fitted(LABELS["int"])[0])
     model.coefs_[1] = model.coefs_[1][:, :2]
-    with pytest.raises(ValueError, match=r"shapes .* needs"):
+    with pytest.raises(ValueError, match=r"weights of shapes .* need"):
         to_onnx(model, np.zeros((1, 5)))
     model = copy.deepcopy(fitted(LABELS["int"])[0])
     model.out_activation_ = "logistic"  # 3 outputs: only a multilabel model

@@ -336,11 +336,11 @@ INCONSISTENT = {
     ),
     "three weight matrices": (
         _edit(coefs_=lambda m: [*m.coefs_, m.coefs_[1]]),
-        "coefs_ is not a list of two arrays",
+        "coefs_ is not a list of two NumPy arrays",
     ),
     "weights as a tuple": (
         _edit(intercepts_=lambda m: tuple(m.intercepts_)),
-        "intercepts_ is not a list of two arrays",
+        "intercepts_ is not a list of two NumPy arrays",
     ),
     "four layers": (_edit(n_layers_=4), "n_layers_=4, expected 3"),
     "n_features_in_ a string": (
@@ -348,16 +348,16 @@ INCONSISTENT = {
         "n_features_in_='64' is not an integer",
     ),
     "a repeated class": (
-        _edit(classes_=lambda m: np.r_[m.classes_[:9], 0]),
-        "classes_ has 10 labels, or repeats one",
+        _edit(classes_=lambda m: np.r_[m.classes_[:9], 8]),
+        r"classes_ \[0, 1, 2, 3, 4, 5, 6, 7, 8, 8\] repeats a label",
     ),
     "classes_ a list": (
         _edit(classes_=lambda m: list(m.classes_)),
-        "classes_ is not a 1-D array",
+        "classes_ is not a 1-D NumPy array",
     ),
     "a method replaced by data": (
         _edit(predict=1),
-        r"attributes \['predict'\] would hide methods",
+        r"attributes \['predict'\] would hide methods or hooks",
     ),
     "_multilabel not a boolean": (
         _edit(_multilabel="no"),
