@@ -18,6 +18,7 @@ from sklearn.feature_selection import VarianceThreshold
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
+    FunctionTransformer,
     MaxAbsScaler,
     MinMaxScaler,
     Normalizer,
@@ -51,10 +52,13 @@ def type_path(cls):
 
 
 #: The scikit-learn types that a saved Pipeline may hold, by their exact names
-#: in the installed scikit-learn: none of them holds user code.
+#: in the installed scikit-learn: none of them holds user code. (A fitted
+#: ColumnTransformer also holds a FunctionTransformer without a function for
+#: each 'passthrough', and nothing else may.)
 PIPELINE_STEPS = frozenset(
     map(type_path, (Pipeline, ColumnTransformer, *_TRANSFORMERS))
 )
+FILE_TYPES = PIPELINE_STEPS | {type_path(FunctionTransformer)}
 
 # Names that scikit-learn, NumPy or Python look up on an estimator as a method
 # or hook; an instance attribute of that name would stand in for it.
@@ -395,20 +399,45 @@ def _check_column_transformer(step, n):
     indices = step._transformer_to_input_indices
     width = 0
     for name, transformer, selection in fitted:
-        where = f"transformer {name!r}: "
+        where = f"transformer {name!r} ({type(transformer).__name__}): "
         chosen = _columns(step, selection, columns)
         if not np.array_equal(np.asarray(indices.get(name), dtype=np.int64), chosen):
             raise ValueError(f"{where}its column indices do not match its columns")
         if transformer == "drop":
             continue
-        if transformer == "passthrough":
-            width += len(chosen)
+        if transformer == "passthrough" or type(transformer) is FunctionTransformer:
+            width += _check_passthrough(transformer, where, len(chosen))
             continue
         width += _check_step(transformer, where, len(chosen))
     if width != len(step.get_feature_names_out()):
         raise ValueError(
             f"its transformers give {width} features, its names another count"
         )
+    return width
+
+
+# What scikit-learn's ColumnTransformer puts in transformers_ for 'passthrough'.
+_PASSTHROUGH = {
+    "func": None,
+    "inverse_func": None,
+    "kw_args": None,
+    "inv_kw_args": None,
+}
+
+
+def _check_passthrough(transformer, where, width):
+    """'passthrough', or the FunctionTransformer without a function that
+    stands for it; return its width."""
+    if transformer == "passthrough":
+        return width
+    state = _check_attributes(transformer, where)
+    if any(state.get(key, ()) is not None for key in _PASSTHROUGH):
+        raise ValueError(
+            f"{where}a FunctionTransformer other than scikit-learn's passthrough "
+            f"(func={show(state.get('func'))}): user code is not trusted"
+        )
+    if state.get("n_features_in_", width) != width:
+        raise ValueError(f"{where}n_features_in_ differs from its {width} columns")
     return width
 
 

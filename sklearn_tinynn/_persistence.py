@@ -3,7 +3,7 @@
 Loading is a boundary: a model file is untrusted until checked. :func:`load`
 refuses, before anything of the file runs, every type other than
 ``TwoLayerNNClassifier``, a ``Pipeline`` of the scikit-learn transformers in
-:data:`PIPELINE_STEPS` ending in one, and the plain containers, numbers,
+``_checks.PIPELINE_STEPS`` ending in one, and the plain containers, numbers,
 strings, NumPy arrays and the NumPy ``RandomState`` that they are made of
 (types named exactly, never by prefix). It bounds the memory the file may
 inflate to and the size and depth of the objects it describes (an object
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.pipeline import Pipeline
 
-from ._checks import PIPELINE_STEPS, check_model, type_path
+from ._checks import FILE_TYPES, check_model, type_path
 from ._classifier import TwoLayerNNClassifier
 
 TRUSTED_TYPE = type_path(TwoLayerNNClassifier)
@@ -61,7 +61,7 @@ _NUMPY_SCALARS = [
 # no function, no reduce/constructor call, no other class, and no CachedNode
 # (skops writes a shared object out again, with the same ``__id__``).
 _ALLOWED = {
-    "ObjectNode": {TRUSTED_TYPE, *PIPELINE_STEPS},
+    "ObjectNode": {TRUSTED_TYPE, *FILE_TYPES},
     "DictNode": {"builtins.dict"},
     "ListNode": {"builtins.list"},
     "TupleNode": {"builtins.tuple"},
@@ -156,7 +156,7 @@ def load(file, *, max_bytes=MAX_BYTES):
     arrays and NumPy's ``RandomState`` are
     ``sklearn_tinynn._classifier.TwoLayerNNClassifier``, and
     ``sklearn.pipeline.Pipeline`` with the transformers of
-    :data:`PIPELINE_STEPS`, named exactly; a file that needs any other type (a
+    ``_checks.PIPELINE_STEPS``, named exactly; a file that needs any other type (a
     function, a reduce or constructor call, any other class of any module,
     this package's included) is refused before anything of it runs. The file
     and the arrays it holds must fit in ``max_bytes``, checked against the
