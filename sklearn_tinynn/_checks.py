@@ -282,9 +282,8 @@ def _check_pipeline(pipe):
 def _check_step(step, where, width):
     """Check a fitted transformer taking ``width`` features; return its width out."""
     if type(step) not in _STEP_CHECKS:
-        raise ValueError(
-            f"{where}not one of the trusted steps {sorted(PIPELINE_STEPS)}"
-        )
+        trusted = sorted(cls.__name__ for cls in _STEP_CHECKS)
+        raise ValueError(f"{where}not one of the trusted steps {trusted}")
     state = _check_attributes(step, where)
     n = state.get("n_features_in_")
     if not (is_int(n) and n >= 1):
