@@ -75,6 +75,8 @@ _CALLBACK_STATE = (
     "_parent_callback_ctx",
 )
 
+_RECORDS = ("loss_curve_", "validation_scores_", "validation_loss_curve_")
+
 _FITTED = (
     "coefs_",
     "intercepts_",
@@ -126,14 +128,14 @@ def _check_classifier(model, where=""):
             model.coefs_, model.intercepts_, model.n_features_in_, model.n_outputs_
         )
         _fitted.check_activations(model.activation, model.out_activation_)
-        _fitted.check_classes(model.classes_)
-        _fitted.check_output(
-            model.classes_, model.n_outputs_, model.out_activation_, model._multilabel
+        kind = _fitted.output_kind(
+            model.classes_, model.n_outputs_, model.out_activation_
         )
-        if model._multilabel and model.classes_.tolist() != list(
-            range(model.n_outputs_)
-        ):
-            raise ValueError("a multilabel model's classes_ are not 0, 1, ...")
+        if model._multilabel is not (kind == "multilabel"):
+            raise ValueError(
+                f"_multilabel={show(model._multilabel)} does not match the output "
+                f"layer of a {kind} model"
+            )
         _check_training_state(model, params)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{where}{exc}") from None
@@ -207,11 +209,8 @@ def _check_training_state(model, params):
             raise ValueError(f"{key}={show(value)} is not a number")
     if state.get("loss_") is not None and not 0 <= state["loss_"] < np.inf:
         raise ValueError(f"loss_={state['loss_']!r} is not a finite loss")
-    records = [state.get(k) for k in ("loss_curve_", "validation_scores_")]
-    records.append(state.get("validation_loss_curve_"))
-    for key, value in zip(
-        ("loss_curve_", "validation_scores_", "validation_loss_curve_"), records
-    ):
+    records = [state.get(key) for key in _RECORDS]
+    for key, value in zip(_RECORDS, records):
         if value is not None and not (
             isinstance(value, list)
             and all(is_real(v) and np.isfinite(v) for v in value)

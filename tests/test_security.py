@@ -369,7 +369,7 @@ INCONSISTENT = {
     ),
     "_multilabel not a boolean": (
         _edit(_multilabel="no"),
-        "_multilabel='no' is not a boolean",
+        "_multilabel='no' does not match the output layer of a multiclass model",
     ),
 }
 
