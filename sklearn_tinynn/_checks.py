@@ -224,7 +224,10 @@ def _check_training_state(model, params):
         _fitted.check_random_state(state["_random_state"], "_random_state")
     callbacks = [key for key in _CALLBACK_STATE if state.get(key)]
     if callbacks:
-        raise ValueError(f"callback state {callbacks}: a saved model holds none")
+        raise ValueError(
+            f"callback state {callbacks}: a saved model holds none (clear them "
+            "with set_callbacks() before saving)"
+        )
 
 
 def _check_unshared(model, params, records):
