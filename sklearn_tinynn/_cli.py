@@ -232,9 +232,11 @@ def read_pixels(source, n_features):
 
 
 def load_model(path):
-    """Load a model saved by ``train --save`` with :func:`sklearn_tinynn.load`.
+    """Load a model saved by ``train --save`` (or a Pipeline saved by
+    :func:`sklearn_tinynn.save`) with :func:`sklearn_tinynn.load`.
 
-    Only ``TwoLayerNNClassifier`` is trusted, by its exact name; the file's
+    Only ``TwoLayerNNClassifier``, and a Pipeline of scikit-learn's trusted
+    transformers ending in one, are trusted, by their exact names; the file's
     size is bounded and the model checked before use. Every refusal is a
     :class:`UsageError` of one line.
     """

@@ -1,18 +1,22 @@
-"""Saving and loading fitted models in the skops format, trusting one type.
+"""Saving and loading fitted models in the skops format, trusting exact types.
 
 Loading is a boundary: a model file is untrusted until checked. :func:`load`
 refuses, before anything of the file runs, every type other than
-``TwoLayerNNClassifier`` and the plain containers, numbers, strings, NumPy
-arrays and the NumPy ``RandomState`` that a fitted model is made of (types
-named exactly, never by prefix); it bounds the memory the file may inflate
-to, and checks the loaded model for consistency before returning it.
+``TwoLayerNNClassifier``, a ``Pipeline`` of the scikit-learn transformers in
+``_checks.PIPELINE_STEPS`` ending in one, and the plain containers, numbers,
+strings, NumPy arrays and the NumPy ``RandomState`` that they are made of
+(types named exactly, never by prefix). It bounds the memory the file may
+inflate to and the size and depth of the objects it describes (an object
+that the file refers to twice is written out twice, so no walk of the loaded
+values visits more than the file holds), and checks the loaded model for
+consistency (``_checks.py``) before returning it.
 """
 
 import contextlib
+import copy
 import io
 import json
 import math
-import numbers
 import os
 import secrets
 import tokenize
@@ -21,11 +25,12 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+from sklearn.pipeline import Pipeline
 
-from ._activations import OUTPUT_ACTIVATIONS
+from ._checks import FILE_TYPES, check_model, type_path
 from ._classifier import TwoLayerNNClassifier
 
-TRUSTED_TYPE = "sklearn_tinynn._classifier.TwoLayerNNClassifier"
+TRUSTED_TYPE = type_path(TwoLayerNNClassifier)
 
 # A fitted 784-1000-10 network in float64 with its Adam moments takes 20 MB.
 MAX_BYTES = 256 * 2**20
@@ -33,9 +38,10 @@ MAX_BYTES = 256 * 2**20
 # Parsed JSON takes several times its size in memory: the schema gets a share.
 _SCHEMA_SHARE = 16
 
-# The deepest nesting a model needs is 6 (model, dict, optimizer state, list,
-# array); skops reads the schema recursively.
-_MAX_DEPTH = 32
+# The deepest nesting of the schema's JSON (a model needs 15, a Pipeline with
+# a ColumnTransformer 27, counting the values inside a JsonNode); skops and
+# the checks read it recursively.
+_MAX_DEPTH = 48
 
 _SCALARS = ["builtins.str", "builtins.int", "builtins.float", "builtins.bool"]
 _NUMPY_SCALARS = [
@@ -52,19 +58,22 @@ _NUMPY_SCALARS = [
 ]
 
 # skops loader -> the exact types it may build. Everything a fitted model holds;
-# no function, no reduce/constructor call, no other class.
+# no function, no reduce/constructor call, no other class, and no CachedNode
+# (skops writes a shared object out again, with the same ``__id__``).
 _ALLOWED = {
-    "ObjectNode": {TRUSTED_TYPE},
+    "ObjectNode": {TRUSTED_TYPE, *FILE_TYPES},
     "DictNode": {"builtins.dict"},
     "ListNode": {"builtins.list"},
     "TupleNode": {"builtins.tuple"},
+    "SliceNode": {"builtins.slice"},
     "JsonNode": {*_SCALARS, "builtins.NoneType"},
     "TypeNode": {*_SCALARS, *_NUMPY_SCALARS},
+    "DTypeNode": {"numpy.dtype"},
     "NdArrayNode": {"numpy.ndarray", *_NUMPY_SCALARS},
     "RandomStateNode": {"numpy.random.mtrand.RandomState"},
 }
-# A cached node stands for an object already built (and checked) earlier.
-_ALLOWED["CachedNode"] = set().union(*_ALLOWED.values())
+_TOP_TYPES = {TRUSTED_TYPE, type_path(Pipeline)}
+_TRUSTED = sorted({*_ALLOWED["ObjectNode"], "numpy.dtype"})
 
 
 def save(model, file):
@@ -78,8 +87,10 @@ def save(model, file):
 
     Parameters
     ----------
-    model : TwoLayerNNClassifier
-        A fitted model; it must pass the checks of :func:`load`.
+    model : TwoLayerNNClassifier or Pipeline
+        A fitted model, or a fitted Pipeline of the transformers that
+        :func:`load` trusts ending in one; it must pass the checks of
+        :func:`load`.
     file : str or path-like
         Where to write.
 
@@ -87,26 +98,40 @@ def save(model, file):
     --------
     >>> import tempfile, pathlib
     >>> from sklearn.datasets import load_digits
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
     >>> from sklearn_tinynn import TwoLayerNNClassifier, load, save
     >>> X, y = load_digits(return_X_y=True)
     >>> clf = TwoLayerNNClassifier(16, solver="lbfgs", max_iter=20, random_state=0)
-    >>> clf = clf.fit(X / 16, y)
+    >>> pipe = make_pipeline(StandardScaler(), clf).fit(X, y)
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     path = pathlib.Path(folder, "model.skops")
-    ...     save(clf, path)
-    ...     (load(path).predict(X[:5] / 16) == clf.predict(X[:5] / 16)).all()
+    ...     save(pipe, path)
+    ...     (load(path).predict_proba(X[:5]) == pipe.predict_proba(X[:5])).all()
     np.True_
     """
     import skops.io
 
-    from ._array_api import move_to
-
-    if type(model) is TwoLayerNNClassifier:
-        model = move_to(model, "numpy")
+    model = _on_numpy(model)
     check_model(model, "model")
     path = Path(file)
     data = skops.io.dumps(model)
     write_atomically(path, data)
+
+
+def _on_numpy(model):
+    """The model with its network moved to NumPy (a Pipeline: a shallow copy)."""
+    from ._array_api import move_to
+
+    if type(model) is TwoLayerNNClassifier:
+        return move_to(model, "numpy")
+    steps = getattr(model, "steps", None)
+    if type(model) is Pipeline and isinstance(steps, list) and steps:
+        last = steps[-1]
+        if isinstance(last, tuple) and type(last[-1]) is TwoLayerNNClassifier:
+            model = copy.copy(model)
+            model.steps = [*steps[:-1], (*last[:-1], move_to(last[-1], "numpy"))]
+    return model
 
 
 def write_atomically(path, data):
@@ -127,14 +152,17 @@ def write_atomically(path, data):
 def load(file, *, max_bytes=MAX_BYTES):
     """Load a model saved by :func:`save` (or ``skops.io.dump``), safely.
 
-    The only type trusted beyond the plain containers, numbers, strings, NumPy
-    arrays and NumPy's ``RandomState`` is
-    ``sklearn_tinynn._classifier.TwoLayerNNClassifier``, named exactly; a file
-    that needs any other type (a function, a reduce or constructor call, any
-    other class of any module, this package's included) is refused before
-    anything of it runs. The file and the arrays it holds must fit in
-    ``max_bytes``, checked against the sizes the arrays declare before any is
-    read. The model is checked for consistency before it is returned.
+    The only types trusted beyond the plain containers, numbers, strings, NumPy
+    arrays and NumPy's ``RandomState`` are
+    ``sklearn_tinynn._classifier.TwoLayerNNClassifier``, and
+    ``sklearn.pipeline.Pipeline`` with the transformers of
+    ``_checks.PIPELINE_STEPS``, named exactly; a file that needs any other type (a
+    function, a reduce or constructor call, any other class of any module,
+    this package's included) is refused before anything of it runs. The file
+    and the arrays it holds must fit in ``max_bytes``, checked against the
+    sizes the arrays declare before any is read; the objects it describes are
+    bounded in number and depth. The model is checked for consistency before
+    it is returned.
 
     Parameters
     ----------
@@ -147,14 +175,14 @@ def load(file, *, max_bytes=MAX_BYTES):
 
     Returns
     -------
-    model : TwoLayerNNClassifier
+    model : TwoLayerNNClassifier or Pipeline
         The fitted model.
 
     Raises
     ------
     ValueError
-        With one line naming the refused type, the size over the limit, or
-        what is inconsistent in the model.
+        With one line naming the file and the refused type, the size or
+        nesting over the limit, or what is inconsistent in the model.
 
     Examples
     --------
@@ -184,7 +212,7 @@ def load(file, *, max_bytes=MAX_BYTES):
         raise ValueError(f"{name}: not a skops model file ({exc})") from exc
     _check_types(schema, name)
     try:
-        model = skops.io.loads(data, trusted=[TRUSTED_TYPE])
+        model = skops.io.loads(data, trusted=_TRUSTED)
     except MemoryError:
         raise
     except Exception as exc:  # the types are checked; skops raises many kinds
@@ -277,31 +305,108 @@ def _check_array_member(archive, info, name):
 
 
 def _check_types(schema, name):
-    """Refuse every node of the schema whose type is not on the exact allow-list."""
+    """Refuse every node of the schema whose type is not on the exact allow-list,
+    and any schema whose objects could unfold to more than it holds."""
     if not isinstance(schema, dict):
         raise ValueError(f"{name}: schema.json is not a skops schema")
     refused = set()
-    stack = [(schema, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > _MAX_DEPTH:
-            raise ValueError(f"{name}: nested deeper than {_MAX_DEPTH} levels")
-        if isinstance(node, dict):
-            if "__loader__" in node or "__class__" in node:
-                refused.update(_refused_type(node))
-            stack.extend((child, depth + 1) for child in node.values())
-        elif isinstance(node, list):
-            stack.extend((child, depth + 1) for child in node)
+    for node in _bounded_walk(schema, name):
+        if "__loader__" in node or "__class__" in node:
+            refused.update(_refused_type(node))
     if refused:
         raise ValueError(
             f"{name}: refusing to load {', '.join(sorted(refused))}: a model file "
-            f"holds only a {TRUSTED_TYPE} made of containers, numbers, strings "
-            "and NumPy arrays"
+            f"holds only a {TRUSTED_TYPE} (alone, or ending a Pipeline of "
+            "scikit-learn's trusted transformers) made of containers, numbers, "
+            "strings and NumPy arrays"
         )
-    if (schema.get("__loader__"), _type_name(schema)) != ("ObjectNode", TRUSTED_TYPE):
+    if (schema.get("__loader__"), _type_name(schema)) not in {
+        ("ObjectNode", top) for top in _TOP_TYPES
+    }:
         raise ValueError(
-            f"{name}: holds a {_type_name(schema)}, not a TwoLayerNNClassifier"
+            f"{name}: holds a {_type_name(schema)}, not a TwoLayerNNClassifier "
+            "or a Pipeline"
         )
+
+
+def _bounded_walk(schema, name):
+    """Yield every dict of the schema, refusing what loading could not bound.
+
+    skops builds one object per ``__id__`` and uses it wherever the id comes
+    again, whatever that place holds. Files written by skops repeat the whole
+    node there; any other content could make a small file describe a graph
+    whose paths double at each level, or a cycle. So every repetition must
+    repeat the node: the loaded values then unfold to the schema's tree (by
+    induction on its size; a node cannot repeat one that holds it), which the
+    file's size bounds. JSON values inside a JsonNode count towards the depth
+    too.
+    """
+    seen = {}
+    for node, depth in _nested(schema, 0, name):
+        if not isinstance(node, dict):
+            continue
+        yield node
+        if "__id__" in node:
+            _check_repeat(node, seen, name)
+        if node.get("__loader__") == "JsonNode":
+            _check_json_depth(node.get("content"), depth, name)
+
+
+def _nested(value, depth, name):
+    """Every value within the JSON ``value`` at ``depth``, with its depth,
+    refusing nesting beyond ``_MAX_DEPTH``."""
+    stack = [(value, depth)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > _MAX_DEPTH:
+            raise ValueError(f"{name}: nested deeper than {_MAX_DEPTH} levels")
+        yield value, depth
+        if isinstance(value, dict):
+            stack.extend((child, depth + 1) for child in value.values())
+        elif isinstance(value, list):
+            stack.extend((child, depth + 1) for child in value)
+
+
+def _check_repeat(node, seen, name):
+    """A repeated ``__id__`` must repeat its node, but for the ids and array
+    files within it (skops numbers anew the state dict that ``__getstate__``
+    makes each time, and the array that describes a dtype)."""
+    ident = node["__id__"]
+    if not isinstance(ident, int) or isinstance(ident, bool):
+        raise ValueError(f"{name}: an object id {ident!r} that is not an integer")
+    # Only repetitions are compared, each costing its own size in the file.
+    first = seen.setdefault(ident, node)
+    if first is not node and _without_ids(first) != _without_ids(node):
+        raise ValueError(
+            f"{name}: object id {ident} stands for two different values; a "
+            "file written by skops repeats a shared object in full"
+        )
+
+
+def _without_ids(node):
+    """The schema node without its ``__id__`` and ``file`` names (an array is
+    one leaf whatever its file holds); its depth is already bounded."""
+    if isinstance(node, dict):
+        return {
+            k: _without_ids(v) for k, v in node.items() if k not in ("__id__", "file")
+        }
+    if isinstance(node, list):
+        return [_without_ids(v) for v in node]
+    return node
+
+
+def _check_json_depth(content, depth, name):
+    """The JSON text of a JsonNode at ``depth`` counts towards the nesting."""
+    if not isinstance(content, str):
+        raise ValueError(f"{name}: a JsonNode whose content is not JSON text")
+    try:
+        value = json.loads(content)
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(
+            f"{name}: a JsonNode nested deeper than {_MAX_DEPTH} levels, or not JSON"
+        ) from exc
+    for _ in _nested(value, depth + 1, name):
+        pass
 
 
 def _refused_type(node):
@@ -316,181 +421,3 @@ def _refused_type(node):
 
 def _type_name(node):
     return f"{node.get('__module__')}.{node.get('__class__')}"
-
-
-# --------------------------------------------------------- the fitted model
-
-
-_FITTED = (
-    "coefs_",
-    "intercepts_",
-    "classes_",
-    "n_features_in_",
-    "n_outputs_",
-    "n_layers_",
-    "out_activation_",
-    "_multilabel",
-)
-
-
-def check_model(model, name="model"):
-    """Check that a loaded model is a consistent, fitted TwoLayerNNClassifier.
-
-    Raises ValueError with one line naming the first inconsistency.
-    """
-    try:
-        _check_model(model)
-    except ValueError as exc:
-        raise ValueError(f"{name}: inconsistent model: {exc}") from exc
-
-
-def _check_model(model):
-    if type(model) is not TwoLayerNNClassifier:
-        raise ValueError(f"a {type(model).__name__}, not a TwoLayerNNClassifier")
-    state = vars(model)
-    shadowing = sorted(key for key in state if hasattr(type(model), key))
-    if shadowing:
-        raise ValueError(f"attributes {shadowing} would hide methods")
-    missing = [key for key in (*model._get_param_names(), *_FITTED) if key not in state]
-    if missing:
-        raise ValueError(f"missing attributes {missing} (not fitted?)")
-    odd = [key for key in model._get_param_names() if not _is_plain(state[key])]
-    if odd:
-        raise ValueError(
-            f"parameters {odd} hold objects other than numbers, strings, dicts "
-            "and a RandomState"
-        )
-    try:
-        model._validate_params()
-    except (ValueError, TypeError) as exc:
-        raise ValueError(str(exc)) from None
-    _check_sizes(model)
-    _check_weights(model)
-    _check_outputs(model)
-    _check_history(model)
-
-
-def _is_plain(value):
-    if isinstance(value, dict):
-        return all(_is_plain(key) and _is_plain(item) for key, item in value.items())
-    return value is None or isinstance(
-        value, (numbers.Number, str, np.random.RandomState)
-    )
-
-
-def _show(value):
-    """repr of a number or string; the type of anything else (whose repr may fail)."""
-    if value is None or isinstance(value, (numbers.Number, str)):
-        return repr(value)
-    return f"<{type(value).__name__}>"
-
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_real(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _check_sizes(model):
-    for key in ("n_features_in_", "n_outputs_", "n_layers_"):
-        value = getattr(model, key)
-        if not _is_int(value):
-            raise ValueError(f"{key}={_show(value)} is not an integer")
-        if value < 1:
-            raise ValueError(f"{key}={value} is not positive")
-    if model.n_layers_ != 3:
-        raise ValueError(f"n_layers_={model.n_layers_}, expected 3")
-    names = getattr(model, "feature_names_in_", None)
-    if names is not None and (
-        not isinstance(names, np.ndarray) or names.shape != (model.n_features_in_,)
-    ):
-        raise ValueError(
-            f"feature_names_in_ is not an array of {model.n_features_in_} names"
-        )
-
-
-def _check_weights(model):
-    weights = []
-    for key in ("coefs_", "intercepts_"):
-        value = getattr(model, key)
-        if not (
-            isinstance(value, list)
-            and len(value) == 2
-            and all(type(array) is np.ndarray for array in value)
-        ):
-            raise ValueError(f"{key} is not a list of two arrays")
-        weights += value
-    W1, W2, b1, b2 = weights
-    dtypes = {array.dtype for array in weights}
-    if len(dtypes) != 1 or dtypes.isdisjoint(
-        {np.dtype("float32"), np.dtype("float64")}
-    ):
-        raise ValueError(
-            f"weights of dtypes {sorted(map(str, dtypes))}; expected all float32 "
-            "or all float64"
-        )
-    hidden = W1.shape[-1]
-    expected = [
-        (model.n_features_in_, hidden),
-        (hidden, model.n_outputs_),
-        (hidden,),
-        (model.n_outputs_,),
-    ]
-    got = [array.shape for array in weights]
-    if got != expected:
-        raise ValueError(
-            f"weights of shapes {got} (W1, W2, b1, b2), but n_features_in_="
-            f"{model.n_features_in_} and n_outputs_={model.n_outputs_} need {expected}"
-        )
-    if not all(np.isfinite(array).all() for array in weights):
-        raise ValueError("the weights hold NaN or infinite values")
-
-
-def _check_outputs(model):
-    classes, n_outputs = model.classes_, model.n_outputs_
-    if not (isinstance(classes, np.ndarray) and classes.ndim == 1):
-        raise ValueError("classes_ is not a 1-D array")
-    labels = classes.tolist()
-    if not all(isinstance(label, (str, numbers.Number)) for label in labels):
-        raise ValueError("classes_ holds labels that are not numbers or strings")
-    if len(labels) < 2 or len(set(labels)) != len(labels):
-        raise ValueError(f"classes_ has {len(labels)} labels, or repeats one")
-    activation = model.out_activation_
-    if activation not in OUTPUT_ACTIVATIONS:
-        raise ValueError(
-            f"unknown out_activation_={_show(activation)}; expected one of "
-            f"{sorted(OUTPUT_ACTIVATIONS)}"
-        )
-    multilabel = model._multilabel
-    if multilabel is True:
-        valid = activation == "logistic" and n_outputs == len(classes)
-    elif multilabel is False:
-        valid = (activation, n_outputs) == (
-            ("logistic", 1) if len(classes) == 2 else ("softmax", len(classes))
-        )
-    else:
-        raise ValueError(f"_multilabel={_show(multilabel)} is not a boolean")
-    if not valid:
-        kind = "multilabel" if multilabel else f"{len(classes)}-class"
-        raise ValueError(
-            f"out_activation_={activation!r} with n_outputs_={n_outputs} does not "
-            f"fit a {kind} model with classes_ of length {len(classes)}"
-        )
-
-
-def _check_history(model):
-    """The training record: counts, and losses and curves of plain numbers."""
-    for key in ("n_iter_", "t_"):
-        value = getattr(model, key, 0)
-        if not (_is_int(value) and value >= 0):
-            raise ValueError(f"{key}={_show(value)} is not a count")
-    for key in ("loss_", "best_loss_", "best_validation_score_"):
-        value = getattr(model, key, None)
-        if not (value is None or _is_real(value)):
-            raise ValueError(f"{key}={_show(value)} is not a number")
-    for key in ("loss_curve_", "validation_scores_", "validation_loss_curve_"):
-        value = getattr(model, key, None)
-        if not (value is None or isinstance(value, list) and all(map(_is_real, value))):
-            raise ValueError(f"{key} is not a list of numbers")

@@ -44,6 +44,7 @@ except ImportError as exc:
         'not installed. Install them with: pip install "sklearn-tinynn[onnx]"'
     ) from exc
 
+from . import _fitted
 from ._classifier import TwoLayerNNClassifier
 
 __all__ = ["register", "to_onnx"]
@@ -74,53 +75,27 @@ _INPUT_TYPES = {np.float32: FloatTensorType, np.float64: DoubleTensorType}
 
 def _fitted_network(model):
     """``(params, kind)``: ``[W1, b1, W2, b2]`` and 'multiclass', 'binary' or
-    'multilabel', after checking that the fitted attributes agree."""
+    'multilabel', after checking the fitted attributes by the package's one
+    definition of a consistent network (``_fitted.py``)."""
     check_is_fitted(model)
-    W1, W2 = (np.asarray(W) for W in model.coefs_)
-    b1, b2 = (np.asarray(b) for b in model.intercepts_)
-    n_features, n_hidden, n_outputs = (
-        model.n_features_in_,
-        W1.shape[-1],
-        model.n_outputs_,
-    )
-    shapes = [W1.shape, b1.shape, W2.shape, b2.shape]
-    expected = [
-        (n_features, n_hidden),
-        (n_hidden,),
-        (n_hidden, n_outputs),
-        (n_outputs,),
-    ]
-    if shapes != expected:
-        raise ValueError(
-            f"The fitted weights and biases have shapes {shapes}, but a network "
-            f"of n_features_in_={n_features} inputs, {n_hidden} hidden units and "
-            f"n_outputs_={n_outputs} outputs needs {expected}."
-        )
     if model.activation not in _HIDDEN_OPS:
         raise ValueError(
             f"activation={model.activation!r} cannot be exported; expected one "
             f"of {sorted(_HIDDEN_OPS)}."
         )
-    return [W1, b1, W2, b2], _kind(model)
-
-
-def _kind(model):
-    """'multiclass', 'binary' or 'multilabel', from the public fitted attributes."""
-    n_classes, n_outputs = len(model.classes_), model.n_outputs_
-    if model.out_activation_ == "softmax" and n_outputs == n_classes > 2:
-        return "multiclass"
-    if model.out_activation_ == "logistic" and n_outputs == 1 and n_classes == 2:
-        return "binary"
-    label_indices = model.classes_.tolist() == list(range(n_classes))
-    if model.out_activation_ == "logistic" and n_outputs == n_classes > 1:
-        if label_indices:  # a multilabel model's classes_
-            return "multilabel"
-    raise ValueError(
-        f"out_activation_={model.out_activation_!r} with n_outputs_={n_outputs} "
-        f"and {n_classes} classes is not a fitted TwoLayerNNClassifier: expected "
-        "'softmax' with one output per class (3 or more), or 'logistic' with one "
-        "output for 2 classes or one output per label (classes 0, 1, ...)."
-    )
+    coefs = [np.asarray(W) for W in model.coefs_]
+    intercepts = [np.asarray(b) for b in model.intercepts_]
+    classes = np.asarray(model.classes_)
+    try:
+        params = _fitted.check_parameters(
+            coefs, intercepts, model.n_features_in_, model.n_outputs_
+        )
+        kind = _fitted.output_kind(classes, model.n_outputs_, model.out_activation_)
+    except ValueError as exc:
+        raise ValueError(
+            f"Not a consistent fitted TwoLayerNNClassifier: {exc}."
+        ) from exc
+    return params, kind
 
 
 def _class_labels(classes):
@@ -325,6 +300,12 @@ def to_onnx(estimator, X, *, target_opset=None, options=None, name=None):
     X = check_array(
         X, dtype=[np.float64, np.float32], ensure_all_finite=False, ensure_min_samples=0
     )
+    n_features = getattr(estimator, "n_features_in_", None)
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {type(estimator).__name__} was "
+            f"fitted on {n_features}: the graph's input takes X's width."
+        )
     options = dict(options or {})
     options[TwoLayerNNClassifier] = {
         "zipmap": False,

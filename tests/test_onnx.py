@@ -15,13 +15,25 @@ import pandas as pd
 import pytest
 import skops.io
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.compose import ColumnTransformer
 from sklearn.datasets import make_classification
+from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
+from sklearn.feature_selection import VarianceThreshold
+from sklearn.impute import SimpleImputer
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from sklearn.preprocessing import (
+    MaxAbsScaler,
+    MinMaxScaler,
+    Normalizer,
+    OneHotEncoder,
+    OrdinalEncoder,
+    RobustScaler,
+    StandardScaler,
+)
 
-from sklearn_tinynn import TwoLayerNNClassifier
+from sklearn_tinynn import TwoLayerNNClassifier, load, save
 from sklearn_tinynn._cli import main
 
 skl2onnx = pytest.importorskip("skl2onnx")
@@ -345,7 +357,7 @@ def test_fractional_labels_are_refused(fitted):
 def test_inconsistent_fitted_attributes_are_refused(fitted):
     model = copy.deepcopy(fitted(LABELS["int"])[0])
     model.coefs_[1] = model.coefs_[1][:, :2]
-    with pytest.raises(ValueError, match=r"shapes .* needs"):
+    with pytest.raises(ValueError, match=r"weights of shapes .* need"):
         to_onnx(model, np.zeros((1, 5)))
     model = copy.deepcopy(fitted(LABELS["int"])[0])
     model.out_activation_ = "logistic"  # 3 outputs: only a multilabel model
@@ -477,3 +489,83 @@ def test_export_errors(saved_model, tmp_path, monkeypatch, capsys, argv, message
     stderr = capsys.readouterr().err
     assert len(stderr.strip().splitlines()) == 1 and message in stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------- the sample X; Pipelines
+
+
+@pytest.mark.parametrize("width", [4, 6, 1])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_sample_x_of_the_wrong_width_is_refused(fitted, width, dtype):
+    model, _ = fitted(LABELS["int"])
+    X = np.zeros((2, width), dtype)
+    with pytest.raises(
+        ValueError,
+        match=f"X has {width} features, but TwoLayerNNClassifier was fitted on 5",
+    ):
+        to_onnx(model, X)
+    pipeline = make_pipeline(StandardScaler(), TwoLayerNNClassifier(max_iter=5))
+    pipeline.fit(*make_data(2))
+    with pytest.raises(ValueError, match=f"X has {width} features, but Pipeline"):
+        to_onnx(pipeline, X)
+
+
+PIPELINE_STEPS = {
+    "StandardScaler, PCA": lambda: [StandardScaler(), PCA(4)],
+    "MinMaxScaler, MaxAbsScaler, Normalizer": lambda: [
+        MinMaxScaler(),
+        MaxAbsScaler(),
+        Normalizer(),
+    ],
+    "SimpleImputer, RobustScaler, VarianceThreshold": lambda: [
+        SimpleImputer(),
+        RobustScaler(),
+        VarianceThreshold(0.01),
+    ],
+    "ColumnTransformer": lambda: [
+        ColumnTransformer(
+            [
+                ("onehot", OneHotEncoder(handle_unknown="ignore"), [0]),
+                ("ordinal", OrdinalEncoder(), [1]),
+            ],
+            remainder=StandardScaler(),
+        )
+    ],
+}
+
+
+def _categorical_data():
+    X, y = make_data(3)
+    X[:, :2] = np.round(X[:, :2])  # categories for the encoders
+    return X, y
+
+
+@pytest.mark.parametrize("steps", sorted(PIPELINE_STEPS))
+def test_a_loaded_pipeline_exports(steps, tmp_path):
+    X, y = _categorical_data()
+    # onnxruntime's Imputer takes float32 only; the others compute in float64.
+    dtype = np.float32 if "SimpleImputer" in steps else np.float64
+    X = X.astype(dtype)
+    clf = TwoLayerNNClassifier(solver="lbfgs", max_iter=15, random_state=0)
+    pipeline = make_pipeline(*PIPELINE_STEPS[steps](), clf).fit(X, y)
+    path = tmp_path / "pipeline.skops"
+    save(pipeline, path)
+    loaded = load(path)
+    labels, proba = run(to_onnx(loaded, X), X)
+    assert_array_equal(labels, pipeline.predict(X))
+    atol = {np.float32: 1e-5, np.float64: 1e-9}[dtype]
+    assert_allclose(proba, pipeline.predict_proba(X), rtol=0, atol=atol)
+
+
+def test_export_command_takes_a_saved_pipeline(tmp_path, capsys):
+    X, y = _categorical_data()
+    X = X.astype(np.float32)
+    clf = TwoLayerNNClassifier(solver="lbfgs", max_iter=15, random_state=0)
+    pipeline = make_pipeline(*PIPELINE_STEPS["ColumnTransformer"](), clf).fit(X, y)
+    path, output = tmp_path / "pipeline.skops", tmp_path / "pipeline.onnx"
+    save(pipeline, path)
+    assert main(["export", "--model", str(path), "--output", str(output)]) == 0
+    assert "input X float32 of shape (N, 5)" in capsys.readouterr().out
+    labels, proba = run(onnx.load(output), X)
+    assert_array_equal(labels, pipeline.predict(X))
+    assert_allclose(proba, pipeline.predict_proba(X), rtol=0, atol=1e-5)

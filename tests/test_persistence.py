@@ -5,19 +5,40 @@ needs only this package's own type trusted, and a tampered or truncated file
 raises a clear error.
 """
 
+import copy
 import io
 import json
 import pickle
+import re
+import warnings
 import zipfile
 
 import joblib
 import numpy as np
 import pytest
 import skops.io as sio
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_selection import VarianceThreshold
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import (
+    FunctionTransformer,
+    MaxAbsScaler,
+    MinMaxScaler,
+    Normalizer,
+    OneHotEncoder,
+    OrdinalEncoder,
+    RobustScaler,
+    StandardScaler,
+)
 from skops.io.exceptions import UntrustedTypesFoundException
 
-from sklearn_tinynn import TwoLayerNNClassifier
+from sklearn_tinynn import TwoLayerNNClassifier, load, save
+from sklearn_tinynn._cli import main
 
 # The complete list of types a fitted model's skops file asks the user to
 # trust: the estimator itself. Everything else in its state is arrays,
@@ -241,3 +262,265 @@ def test_tampered_or_truncated_skops_file_raises_a_clear_error(
     path.write_bytes(change(skops_bytes))
     with pytest.raises(error, match=message):
         sio.load(path, trusted=TRUSTED)
+
+
+# ------------------------------------------------------------- Pipelines
+
+
+def _digits():
+    X, y = load_digits(return_X_y=True)
+    return (X[:300] / 16).astype(np.float32), y[:300]
+
+
+def _with_holes(X):
+    X = X.astype(np.float64)
+    X[::7, 5] = np.nan
+    return X
+
+
+PIPELINES = {
+    "StandardScaler": ([StandardScaler()], None),
+    "StandardScaler without mean": ([StandardScaler(with_mean=False)], None),
+    "MinMaxScaler, MaxAbsScaler": ([MinMaxScaler(), MaxAbsScaler()], None),
+    "RobustScaler without centering": ([RobustScaler(with_centering=False)], None),
+    "Normalizer": ([Normalizer(norm="l1")], None),
+    "SimpleImputer, VarianceThreshold": (
+        [SimpleImputer(strategy="median"), VarianceThreshold(0.01)],
+        _with_holes,
+    ),
+    "PCA whitened": ([PCA(12, whiten=True, random_state=0)], None),
+    "ColumnTransformer of encoders": (
+        [
+            ColumnTransformer(
+                [
+                    ("onehot", OneHotEncoder(handle_unknown="ignore"), [2, 3]),
+                    ("ordinal", OrdinalEncoder(), slice(4, 6)),
+                    ("dropped", "drop", [0]),
+                    ("kept", "passthrough", [1]),
+                ],
+                remainder=StandardScaler(),
+            ),
+            PCA(20),
+        ],
+        None,
+    ),
+}
+
+
+def _pipeline(case, classifier=None):
+    steps, prepare = PIPELINES[case]
+    X, y = _digits()
+    if prepare is not None:
+        X = prepare(X)
+    clf = classifier or TwoLayerNNClassifier(8, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return make_pipeline(*copy.deepcopy(steps), clf).fit(X, y), X
+
+
+@pytest.mark.parametrize("case", sorted(PIPELINES))
+def test_a_pipeline_saves_and_loads_with_identical_predictions(case, tmp_path):
+    pipe, X = _pipeline(case)
+    path = tmp_path / "pipe.skops"
+    save(pipe, path)
+    loaded = load(path)
+    assert type(loaded) is Pipeline
+    assert [type(s) for _, s in loaded.steps] == [type(s) for _, s in pipe.steps]
+    assert_identical_predictions(loaded, pipe, X)
+    # The file needs no type trusted beyond the allow-list.
+    untrusted = set(sio.get_untrusted_types(file=path))
+    assert untrusted <= {"numpy.dtype", *TRUSTED}
+
+
+def test_a_dataframe_pipeline_with_named_and_text_columns(tmp_path):
+    pd = pytest.importorskip("pandas")
+    X, y = _digits()
+    frame = pd.DataFrame(X[:, :6], columns=[f"px{i}" for i in range(6)])
+    frame["shade"] = np.array(["dark", "light", "mid"])[y % 3]
+    columns = ColumnTransformer(
+        [
+            ("text", OneHotEncoder(), ["shade"]),
+            ("scaled", MinMaxScaler(), ["px0", "px1", "px2"]),
+        ],
+        remainder="passthrough",
+    )
+    pipe = make_pipeline(columns, TwoLayerNNClassifier(8, solver="lbfgs", max_iter=5))
+    pipe.fit(frame, y)
+    path = tmp_path / "frame.skops"
+    save(pipe, path)
+    assert_identical_predictions(load(path), pipe, frame)
+
+
+class Doubler(TransformerMixin, BaseEstimator):
+    """A transformer of the user's own: code that the loader cannot trust."""
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        return X * 2
+
+
+CODE_STEPS = {
+    "FunctionTransformer": (
+        lambda: FunctionTransformer(np.log1p),
+        "FunctionTransformer",
+        "numpy.log1p",
+    ),
+    "FunctionTransformer without a function": (
+        FunctionTransformer,
+        r"'functiontransformer' \(FunctionTransformer\): not one of the trusted",
+        r"'functiontransformer' \(FunctionTransformer\): not one of the trusted",
+    ),
+    "a class of the user's": (Doubler, "Doubler", r"Doubler \(ObjectNode\)"),
+    "FunctionTransformer in a ColumnTransformer": (
+        lambda: ColumnTransformer([("log", FunctionTransformer(np.sqrt), [0, 1])]),
+        "FunctionTransformer other than scikit-learn's passthrough",
+        "numpy.sqrt",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CODE_STEPS))
+def test_a_step_with_code_is_refused_by_name(case, tmp_path, capsys):
+    make_step, on_save, on_load = CODE_STEPS[case]
+    X, y = _digits()
+    clf = TwoLayerNNClassifier(8, solver="lbfgs", max_iter=3, random_state=0)
+    pipe = make_pipeline(make_step(), clf).fit(X, y)
+    path = tmp_path / "code.skops"
+    with pytest.raises(ValueError, match=f"inconsistent model: .*{on_save}"):
+        save(pipe, path)
+    assert not path.exists()
+    sio.dump(pipe, path)  # what plain skops writes, to load at one's own risk
+    with pytest.raises(ValueError, match=f"code.skops: .*{on_load}"):
+        load(path)
+    assert main(["evaluate", "--model", str(path), "--test", "digits"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert re.search(on_load, lines[0])
+
+
+def _set(step, **values):
+    def edit(pipe):
+        target = pipe.steps[step][1] if isinstance(step, int) else step(pipe)
+        for key, value in values.items():
+            setattr(target, key, value(target) if callable(value) else value)
+
+    return edit
+
+
+TAMPERED_PIPELINES = {
+    "scaler mean_ too short": (
+        "StandardScaler",
+        _set(0, mean_=lambda s: s.mean_[:10]),
+        r"step 'standardscaler' \(StandardScaler\): mean_ is not an array of 64",
+    ),
+    "scaler mean_ removed though with_mean": (
+        "StandardScaler",
+        _set(0, mean_=None),
+        "mean_ is not an array of 64",
+    ),
+    "PCA components_ of another width": (
+        "PCA whitened",
+        _set(0, components_=lambda s: s.components_[:, :30]),
+        r"components_ is not an array of shape \(12, 64\)",
+    ),
+    "a selector gives fewer than the classifier takes": (
+        "SimpleImputer, VarianceThreshold",
+        _set(1, threshold=0.2),
+        r"takes n_features_in_=\d+, but the steps before it give \d+ features",
+    ),
+    "a step takes another width than the one before gives": (
+        "MinMaxScaler, MaxAbsScaler",
+        _set(1, n_features_in_=63),
+        "takes n_features_in_=63, but the step before it gives 64",
+    ),
+    "a column out of range": (
+        "ColumnTransformer of encoders",
+        _set(
+            lambda p: p.steps[0][1],
+            transformers_=lambda c: [("kept", "passthrough", [99]), *c.transformers_],
+        ),
+        "index 99 is out of bounds",
+    ),
+    "unsorted categories": (
+        "ColumnTransformer of encoders",
+        _set(
+            lambda p: p.steps[0][1].named_transformers_["onehot"],
+            categories_=lambda e: [e.categories_[0][::-1], e.categories_[1]],
+        ),
+        r"categories_\[0\] is not sorted and unique",
+    ),
+    "a pipeline without a classifier": (
+        "StandardScaler",
+        lambda pipe: pipe.steps.pop(),
+        "a StandardScaler, not a TwoLayerNNClassifier",
+    ),
+    "a passthrough step": (
+        "StandardScaler",
+        lambda pipe: pipe.steps.insert(0, ("nothing", "passthrough")),
+        "not one of the trusted steps",
+    ),
+    "a cache directory": (
+        "StandardScaler",
+        _set(lambda p: p, memory="/tmp/cache"),
+        "memory is set",
+    ),
+    "two steps of one name": (
+        "MinMaxScaler, MaxAbsScaler",
+        lambda pipe: pipe.steps.__setitem__(1, ("minmaxscaler", pipe.steps[1][1])),
+        "are not distinct strings",
+    ),
+    "unsorted classes in the last step": (
+        "StandardScaler",
+        _set(-1, classes_=lambda c: c.classes_[::-1].copy()),
+        r"step 'twolayernnclassifier': classes_ .* is not sorted",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TAMPERED_PIPELINES))
+def test_an_inconsistent_pipeline_is_refused_with_one_line(case, tmp_path, capsys):
+    base, edit, message = TAMPERED_PIPELINES[case]
+    pipe, _ = _pipeline(base)
+    edit(pipe)
+    path = tmp_path / "tampered.skops"
+    sio.dump(pipe, path)
+    with pytest.raises(
+        ValueError, match=f"tampered.skops: inconsistent model: .*{message}"
+    ):
+        load(path)
+    with pytest.raises(ValueError, match=message):
+        save(pipe, tmp_path / "again.skops")
+    assert main(["evaluate", "--model", str(path), "--test", "digits"]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+@pytest.fixture(scope="module")
+def saved_pipeline(tmp_path_factory):
+    X, y = load_digits(return_X_y=True)
+    clf = TwoLayerNNClassifier(16, solver="lbfgs", max_iter=60, random_state=0)
+    pipe = make_pipeline(StandardScaler(), PCA(30, random_state=0), clf)
+    pipe.fit((X / 16).astype(np.float32), y)
+    path = tmp_path_factory.mktemp("pipeline") / "pipe.skops"
+    save(pipe, path)
+    return pipe, path
+
+
+def test_evaluate_and_predict_take_a_saved_pipeline(saved_pipeline, tmp_path, capsys):
+    pipe, path = saved_pipeline
+    assert main(["evaluate", "--model", str(path), "--test", "digits"]) == 0
+    out = capsys.readouterr().out
+    X, y = load_digits(return_X_y=True)
+    accuracy = np.mean(pipe.predict((X / 16).astype(np.float32)) == y)
+    assert f"accuracy: {accuracy:.4f} on 1797 images of digits" in out
+
+    pixels = tmp_path / "pixels.csv"
+    np.savetxt(pixels, (X[:40] * 15).astype(int), fmt="%d", delimiter=",")
+    labels = tmp_path / "labels.csv"
+    argv = ["predict", "--model", str(path), "--input", str(pixels)]
+    assert main([*argv, "--output", str(labels)]) == 0
+    got = np.loadtxt(labels, skiprows=1, dtype=int)
+    want = pipe.predict(((X[:40] * 15).astype(int) / 255).astype(np.float32))
+    np.testing.assert_array_equal(got, want)

@@ -7,7 +7,9 @@ each of this package's modules through skops' reduce and constructor nodes, to
 describe a model whose parts do not fit together, to inflate to 2 GiB. Each is
 refused with one clear line, before anything of it runs. Byte-mutated files
 (seeded, ``TINYNN_FUZZ_CASES`` cases, 300 by default) end in exit 0 or in one
-line and exit 2 at the command line, never in a traceback.
+line and exit 2 at the command line, never in a traceback; so do mutations
+of a saved Pipeline. Files that share an object so that it fans out, nest
+deeply, or hold a training state no fit leaves are refused too.
 """
 
 import copy
@@ -29,7 +31,13 @@ import zlib
 import numpy as np
 import pytest
 import skops.io
+from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from skops.io import _general
 
 import sklearn_tinynn
@@ -336,11 +344,11 @@ INCONSISTENT = {
     ),
     "three weight matrices": (
         _edit(coefs_=lambda m: [*m.coefs_, m.coefs_[1]]),
-        "coefs_ is not a list of two arrays",
+        "coefs_ is not a list of two NumPy arrays",
     ),
     "weights as a tuple": (
         _edit(intercepts_=lambda m: tuple(m.intercepts_)),
-        "intercepts_ is not a list of two arrays",
+        "intercepts_ is not a list of two NumPy arrays",
     ),
     "four layers": (_edit(n_layers_=4), "n_layers_=4, expected 3"),
     "n_features_in_ a string": (
@@ -348,20 +356,20 @@ INCONSISTENT = {
         "n_features_in_='64' is not an integer",
     ),
     "a repeated class": (
-        _edit(classes_=lambda m: np.r_[m.classes_[:9], 0]),
-        "classes_ has 10 labels, or repeats one",
+        _edit(classes_=lambda m: np.r_[m.classes_[:9], 8]),
+        r"classes_ \[0, 1, 2, 3, 4, 5, 6, 7, 8, 8\] repeats a label",
     ),
     "classes_ a list": (
         _edit(classes_=lambda m: list(m.classes_)),
-        "classes_ is not a 1-D array",
+        "classes_ is not a 1-D NumPy array",
     ),
     "a method replaced by data": (
         _edit(predict=1),
-        r"attributes \['predict'\] would hide methods",
+        r"attributes \['predict'\] would hide methods or hooks",
     ),
     "_multilabel not a boolean": (
         _edit(_multilabel="no"),
-        "_multilabel='no' is not a boolean",
+        "_multilabel='no' does not match the output layer of a multiclass model",
     ),
 }
 
@@ -550,15 +558,30 @@ def digits_pixels(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def pipeline_bytes():
+    """A saved Pipeline of several trusted steps, for the fuzzing."""
+    X, y = load_digits(return_X_y=True)
+    columns = ColumnTransformer(
+        [("onehot", OneHotEncoder(handle_unknown="ignore"), [2, 3])],
+        remainder=StandardScaler(),
+    )
+    clf = TwoLayerNNClassifier(8, solver="lbfgs", max_iter=5, random_state=0)
+    pipe = make_pipeline(SimpleImputer(), columns, PCA(10), clf).fit(X / 16, y)
+    return skops.io.dumps(pipe)
+
+
+@pytest.mark.parametrize("saved", ["model_bytes", "pipeline_bytes"])
 def test_byte_mutated_model_files_end_in_one_line_never_a_traceback(
-    model_bytes, digits_pixels, tmp_path, capsys
+    saved, request, digits_pixels, tmp_path, capsys
 ):
+    data = request.getfixturevalue(saved)
     rng = np.random.default_rng(0)
     path, output = tmp_path / "fuzzed.skops", tmp_path / "labels.csv"
     outcomes = {0: 0, 2: 0}
     for case in range(FUZZ_CASES):
         mutate = _mutate if case % 2 else _mutate_schema
-        path.write_bytes(mutate(model_bytes, rng))
+        path.write_bytes(mutate(data, rng))
         argv = ["predict", "--input", str(digits_pixels), "--output", str(output)]
         code = main([*argv, "--model", str(path)])
         captured = capsys.readouterr()
@@ -568,3 +591,331 @@ def test_byte_mutated_model_files_end_in_one_line_never_a_traceback(
             assert_one_line_error(captured.err)
             assert captured.out == ""
     assert outcomes[2] > FUZZ_CASES / 2, outcomes
+
+
+# ------------------------------------------- shared objects and deep nesting
+
+
+def with_attributes(data, nodes):
+    """The model file ``data`` with the schema nodes ``nodes`` as attributes."""
+    schema = schema_of(data)
+    attributes = schema["content"]["content"]
+    attributes.update(nodes)
+    key_types = schema["content"]["key_types"]["content"]
+    key_types += [key_types[0]] * len(nodes)
+    return with_schema(data, schema)
+
+
+def _doubling_chain(n, stub):
+    """Attributes _x0 ... _xn, each a dict holding the one before it twice.
+
+    The first mention of an id is the whole node; ``stub(id)`` is what the
+    file puts at every later mention, which skops replaces by the object it
+    built first: 2**n paths from a file of n small nodes.
+    """
+    nodes = {"_x0": dict_node({"a": json_node(1)}, []) | {"__id__": 1000}}
+    for i in range(1, n + 1):
+        inner = {"a": stub(1000 + i - 1), "b": stub(1000 + i - 1)}
+        nodes[f"_x{i}"] = dict_node(inner, []) | {"__id__": 1000 + i}
+    return nodes
+
+
+STUBS = {
+    "a bare id": lambda ident: {"__id__": ident},
+    "another value under the id": lambda ident: json_node(0) | {"__id__": ident},
+    "an empty dict under the id": lambda ident: dict_node({}, []) | {"__id__": ident},
+}
+
+
+@pytest.mark.parametrize("stub", sorted(STUBS))
+@pytest.mark.parametrize("where", ["private attributes", "a parameter"])
+def test_a_shared_object_that_fans_out_is_refused_at_once(
+    model_bytes, stub, where, tmp_path, capsys
+):
+    nodes = _doubling_chain(40, STUBS[stub])  # 2**40 paths: unbounded before
+    if where == "a parameter":
+        last = nodes.popitem()[1]
+        nodes = {**nodes, "class_weight": last}
+    path = tmp_path / "chain.skops"
+    path.write_bytes(with_attributes(model_bytes, nodes))
+    assert path.stat().st_size < 150_000
+    with pytest.raises(ValueError, match="object id 10.. stands for two different"):
+        load(path)
+    assert main(["evaluate", "--model", str(path), "--test", "digits"]) == 2
+    assert_one_line_error(capsys.readouterr().err)
+
+
+def test_a_node_that_repeats_its_own_ancestor_is_refused(model_bytes):
+    """A cycle: the dict's value names the dict itself."""
+    inner = dict_node({"self": {"__id__": 7}}, []) | {"__id__": 7}
+    data = with_attributes(model_bytes, {"_loop": inner})
+    with pytest.raises(ValueError, match="object id 7 stands for two different"):
+        load(io.BytesIO(data))
+
+
+def test_a_cached_node_is_refused(model_bytes):
+    """skops never writes one; its target is whatever id the file names."""
+    cached = {"__class__": "dict", "__module__": "builtins", "__loader__": "CachedNode"}
+    data = with_attributes(model_bytes, {"_cached": cached | {"__id__": 1}})
+    with pytest.raises(ValueError, match=r"builtins.dict \(CachedNode\)"):
+        load(io.BytesIO(data))
+
+
+def test_a_genuinely_shared_object_loads(model, tmp_path):
+    """skops writes a shared object in full at each mention: that loads."""
+    clf = copy.deepcopy(model)
+    clf.random_state = clf._random_state = np.random.RandomState(3)
+    path = tmp_path / "shared.skops"
+    skops.io.dump(clf, path)
+    loaded = load(path)
+    assert loaded.random_state is loaded._random_state
+
+
+def _nested_json(depth, kind):
+    if kind == "lists":
+        return "[" * depth + "]" * depth
+    return '{"a": ' * depth + "1" + "}" * depth
+
+
+@pytest.mark.parametrize("kind", ["lists", "dicts"])
+@pytest.mark.parametrize("depth", [60, 900, 100_000])
+def test_deep_nesting_inside_one_json_value_is_one_clear_error(
+    model_bytes, kind, depth, tmp_path, capsys
+):
+    node = json_node(0) | {"content": _nested_json(depth, kind)}
+    path = tmp_path / "deep.skops"
+    path.write_bytes(with_attributes(model_bytes, {"loss_curve_": node}))
+    with pytest.raises(ValueError, match=r"deep.skops: .*nested deeper than 48"):
+        load(path)
+    assert main(["evaluate", "--model", str(path), "--test", "digits"]) == 2
+    captured = capsys.readouterr()
+    assert_one_line_error(captured.err)
+    assert "RecursionError" not in captured.err
+
+
+@pytest.mark.parametrize("depth", [60, 300])
+def test_deep_nesting_of_the_schema_is_one_clear_error(model_bytes, depth):
+    node = json_node(1)
+    for _ in range(depth):
+        node = {**tuple_node([]), "content": [node]}
+    data = with_attributes(model_bytes, {"n_iter_": node})
+    with pytest.raises(ValueError, match="nested deeper than 48|unreadable schema"):
+        load(io.BytesIO(data))
+
+
+# ------------------------------------------------------- classes_ and names
+
+
+def assert_saved_model_refused(clf, path, message, capsys):
+    """skops writes ``clf``; load refuses it naming the file, and so does
+    the command line, with one line and exit 2."""
+    skops.io.dump(clf, path)
+    with pytest.raises(
+        ValueError, match=f"{path.name}: inconsistent model: .*{message}"
+    ):
+        load(path)
+    assert main(["evaluate", "--model", str(path), "--test", "digits"]) == 2
+    assert_one_line_error(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize(
+    "classes, message",
+    [
+        (np.array([1, 0, 2, 3, 4, 5, 6, 7, 8, 9]), r"\[1, 0, 2, .*\] is not sorted"),
+        (np.arange(10)[::-1].copy(), "is not sorted"),
+        (np.array(list("jihgfedcba")), "is not sorted"),
+        (np.arange(10).astype("M8[D]"), "dtype datetime64"),
+        (np.arange(10).astype("m8[s]"), "dtype timedelta64"),
+        (np.arange(10) + 0j, "dtype complex128"),
+        (np.r_[np.arange(9.0), np.nan], "holds NaN"),
+    ],
+    ids=[
+        "two swapped",
+        "reversed",
+        "reversed strings",
+        "datetime64",
+        "timedelta64",
+        "complex",
+        "NaN",
+    ],
+)
+def test_classes_must_be_sorted_unique_labels_of_an_allowed_dtype(
+    model, classes, message, tmp_path, capsys
+):
+    clf = copy.deepcopy(model)
+    clf.classes_ = classes
+    assert_saved_model_refused(clf, tmp_path / "classes.skops", message, capsys)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "__sklearn_is_fitted__",
+        "__sklearn_tags__",
+        "__sklearn_clone__",
+        "__array__",
+        "_more_tags",
+        "_estimator_type",
+        "score",
+        "_validate_params",
+    ],
+)
+def test_an_attribute_scikit_learn_looks_up_as_a_hook_is_refused(
+    model, name, tmp_path, capsys
+):
+    clf = copy.deepcopy(model)
+    clf.__dict__[name] = "yes"
+    message = rf"\['{name}'\] would hide methods or hooks"
+    assert_saved_model_refused(clf, tmp_path / "hook.skops", message, capsys)
+
+
+# ------------------------------------------------------------ training state
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """Models fitted by each solver with a state to go on from."""
+    X, y = load_digits(return_X_y=True)
+    models = {}
+    for solver in ("adam", "sgd", "gd"):
+        clf = TwoLayerNNClassifier(8, solver=solver, max_iter=2, random_state=0)
+        with pytest.warns(ConvergenceWarning):
+            models[solver] = clf.fit(X[:200] / 16, y[:200])
+    clf = TwoLayerNNClassifier(8, early_stopping=True, max_iter=3, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        models["early stopping"] = clf.fit(X[:200] / 16, y[:200])
+    return models
+
+
+def _state(**changes):
+    def edit(clf):
+        clf._optimizer_state.update(changes)
+
+    return edit
+
+
+def _moment(key, index, change):
+    def edit(clf):
+        arrays = clf._optimizer_state[key]
+        arrays[index] = change(arrays[index])
+
+    return edit
+
+
+def _zero_key(attribute):
+    """Give the RandomState ``attribute`` an all-zero Mersenne Twister key."""
+
+    def edit(clf):
+        if attribute == "random_state":
+            clf.random_state = np.random.RandomState(0)
+        state = getattr(clf, attribute).get_state()
+        getattr(clf, attribute).set_state(
+            (state[0], np.zeros(624, np.uint32), *state[2:])
+        )
+
+    return edit
+
+
+TRAINING_STATE = {
+    "negative learning rate": (
+        "adam",
+        _state(learning_rate=-0.01),
+        r"\['learning_rate'\]=-0.01 is not a positive",
+    ),
+    "infinite initial rate": (
+        "sgd",
+        _state(learning_rate_init=float("inf")),
+        "is not a positive finite",
+    ),
+    "t = -1": ("adam", _state(t=-1), r"\['t'\]=-1 is not a count"),
+    "t a float": ("adam", _state(t=2.0), r"\['t'\]=2.0 is not a count"),
+    "state a string": (
+        "adam",
+        _edit(_optimizer_state="adam"),
+        "is not None or the dict of a solver",
+    ),
+    "a moment of the wrong shape": (
+        "adam",
+        _moment("M", 0, lambda a: a[:3]),
+        r"_optimizer_state\['M'\] has arrays of shapes",
+    ),
+    "a velocity of the wrong dtype": (
+        "sgd",
+        _moment("velocities", 0, lambda a: a.astype(np.float32)),
+        r"_optimizer_state\['velocities'\] has arrays of shapes and dtypes",
+    ),
+    "negative squares": (
+        "adam",
+        _moment("V", 0, lambda a: -a - 1),
+        "holds negative squares",
+    ),
+    "velocities missing": (
+        "sgd",
+        lambda clf: clf._optimizer_state.pop("velocities"),
+        "has the keys",
+    ),
+    "gd state under an adam name": (
+        "gd",
+        _state(solver="adam"),
+        "of solver 'adam' has the keys",
+    ),
+    "t_ = 10**400": ("adam", _edit(t_=10**400), "t_=.* is not a count"),
+    "n_iter_ negative": ("gd", _edit(n_iter_=-2), "n_iter_=-2 is not a count"),
+    "callbacks [1]": (
+        "adam",
+        _edit(_skl_callbacks=[1]),
+        r"callback state \['_skl_callbacks'\]",
+    ),
+    "validation_scores_ shared with loss_curve_": (
+        "early stopping",
+        _edit(validation_scores_=lambda m: m.loss_curve_),
+        "share an array or list",
+    ),
+    "a moment that is the other moment": (
+        "adam",
+        lambda clf: clf._optimizer_state.__setitem__("M", clf._optimizer_state["V"]),
+        "share an array or list",
+    ),
+    "a NaN in the loss curve": (
+        "gd",
+        _edit(loss_curve_=lambda m: [*m.loss_curve_, float("nan")]),
+        "loss_curve_ is not a list of finite numbers",
+    ),
+    "best_loss_ a string": ("sgd", _edit(best_loss_="0.1"), "best_loss_='0.1'"),
+    "all-zero Mersenne key": (
+        "adam",
+        _zero_key("_random_state"),
+        "_random_state has an all-zero Mersenne Twister key",
+    ),
+    "all-zero key in random_state": (
+        "gd",
+        _zero_key("random_state"),
+        "random_state has an all-zero Mersenne Twister key",
+    ),
+    "_random_state an int": (
+        "gd",
+        _edit(_random_state=0),
+        "_random_state is a int, not a RandomState",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TRAINING_STATE))
+def test_a_tampered_training_state_is_refused(trained, case, tmp_path, capsys):
+    solver, edit, message = TRAINING_STATE[case]
+    clf = copy.deepcopy(trained[solver])
+    edit(clf)
+    assert_saved_model_refused(clf, tmp_path / "state.skops", message, capsys)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "gd", "early stopping"])
+def test_an_untouched_training_state_loads_and_trains_on(trained, solver, tmp_path):
+    path = tmp_path / "state.skops"
+    skops.io.dump(trained[solver], path)
+    loaded = load(path)
+    original = copy.deepcopy(trained[solver])
+    X, y = load_digits(return_X_y=True)
+    for clf in (loaded, original):
+        clf.set_params(early_stopping=False).partial_fit(X[:50] / 16, y[:50])
+    for got, want in zip(loaded.coefs_, original.coefs_):
+        np.testing.assert_array_equal(got, want)
