@@ -500,10 +500,10 @@ def test_fashion_mnist_in_full(fashion_mnist):
 
 @pytest.mark.slow
 def test_idx_fashion_mnist_images_are_28_by_28(fashion_mnist):
-    X_test = fashion_mnist[2]
     images = load_idx(FASHION_MNIST / "t10k-images-idx3-ubyte.gz")
     assert images.shape == (10000, 28, 28)
-    assert_array_equal(images.reshape(10000, 784), X_test)
+    assert_array_equal(images, fashion_mnist.images[-10_000:])
+    assert_array_equal(images.reshape(10000, 784), fashion_mnist.data[-10_000:])
 
 
 # fetch_mnist, with OpenML replaced by a local fake
