@@ -402,24 +402,26 @@ def _default_early_stopping(model, y, args):
 
 
 def _warn_about_labels(classes, y, source, flag):
-    """Warn when labels look read from the wrong column (case of pixels)."""
-    unseen = [label for label in np.unique(y).tolist() if label not in set(classes)]
+    """Warn when labels look read from the wrong column: classes never seen in
+    training, or nearly all one class (as an image's edge pixel is)."""
+    known = set(np.asarray(classes).tolist())
     values, counts = np.unique(y, return_counts=True)
-    share = counts.max() / len(y)
+    unseen = [label for label in values.tolist() if label not in known]
     hint = f"if the labels are in another column, pass {flag} (-1: the last)"
     if unseen:
-        print(
-            f"{PROG}: warning: {source}: labels {_some(unseen)} are not among the "
-            f"training classes {_some(list(classes))}; {hint}",
-            file=sys.stderr,
+        problem = (
+            f"labels {_some(unseen)} are not among the training classes "
+            f"{_some(sorted(known))}"
         )
-    elif len(classes) > 2 and len(y) >= 20 and share > 0.9:
-        print(
-            f"{PROG}: warning: {source}: {share:.0%} of the labels are "
-            f"{values[counts.argmax()]!r}, while training saw {len(classes)} "
-            f"classes; {hint}",
-            file=sys.stderr,
+    elif len(known) > 2 and len(y) >= 20 and counts.max() > 0.9 * len(y):
+        problem = (
+            f"{counts.max() / len(y):.0%} of the labels are "
+            f"{values[counts.argmax()].item()!r}, while training saw {len(known)} "
+            "classes"
         )
+    else:
+        return
+    print(f"{PROG}: warning: {source}: {problem}; {hint}", file=sys.stderr)
 
 
 def _check_memory(model, X, y):
