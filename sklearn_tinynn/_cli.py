@@ -869,6 +869,7 @@ def make_parser():
     predict_parser.add_argument(
         "--label-column",
         type=_label_column,
+        metavar="{N,auto}",
         help="index of a label column to ignore in a CSV file; -1 for the last, "
         "auto to detect it (default: a CSV of pixels only, or a label detected)",
     )
@@ -899,6 +900,7 @@ def _add_label_column(parser, flag, source_flag):
         flag,
         type=_label_column,
         default="auto",
+        metavar="{N,auto}",
         help=f"index of the label column of the {source_flag} CSV file; -1 for the "
         "last; auto: the first, or the last where the first looks like an "
         "image's corner pixel (default: auto)",
