@@ -65,15 +65,6 @@ print(f"test accuracy {clf.score(X_test, y_test):.3f}")
 # accuracy, then stops and restores the weights of the best epoch (grey line).
 fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
 display = LossCurveDisplay.from_estimator(clf, ax=ax, show_validation_score=True)
-ax.axvline(best_epoch, color="grey", linewidth=1)
-ax.annotate(
-    f"best epoch ({best_epoch})",
-    (best_epoch, 0.05),
-    xycoords=("data", "axes fraction"),
-    xytext=(4, 0),
-    textcoords="offset points",
-    color="grey",
-)
 ax.set(yscale="log", title="Early stopping on the MNIST sample")
 plt.show()
 

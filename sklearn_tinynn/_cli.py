@@ -35,7 +35,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import classification_report, confusion_matrix
 from sklearn.model_selection import train_test_split
 
-from . import _persistence, datasets
+from . import _persistence, _report, datasets
 from ._array_api import move_to
 from ._classifier import TwoLayerNNClassifier
 from ._progress import TextProgressBar
@@ -779,53 +779,26 @@ def _check_report_dependencies():
 
 
 def write_report(model, X_test, y_test, directory, source=""):
-    """Draw the loss curve, hidden units, misclassified images, confusion matrix.
+    """Write the report of ``train --report``: ``directory/index.html``.
 
-    ``source`` names the data (``fashion-mnist`` titles the pictures with the
-    names of the articles).
+    ``source`` names the data (``fashion-mnist`` names the classes by their
+    articles). See :func:`sklearn_tinynn._report.write_report`.
 
     Returns
     -------
     paths : list of Path
-        The PNG files written into ``directory``.
+        ``index.html``, then the PNG pictures beside it.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from sklearn.metrics import ConfusionMatrixDisplay
-
-    from . import plotting
-
-    shape = _image_shape(X_test.shape[1])
-    labels = np.union1d(y_test, model.predict(X_test))
-    names = _label_names(source, labels)
-    displays = {
-        "loss_curve": plotting.LossCurveDisplay.from_estimator(model),
-        "hidden_units": plotting.HiddenUnitsDisplay.from_estimator(
-            model, image_shape=shape
-        ),
-        "misclassified": plotting.MisclassifiedDisplay.from_estimator(
-            model, X_test, y_test, image_shape=shape, display_labels=names
-        ),
-        "confusion_matrix": ConfusionMatrixDisplay.from_estimator(
-            model,
-            X_test,
-            y_test,
-            display_labels=names,
-            xticks_rotation="vertical" if max(map(len, names)) > 2 else "horizontal",
-        ),
-    }
-    Path(directory).mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, display in displays.items():
-        path = Path(directory, f"{name}.png")
-        png = io.BytesIO()
-        display.figure_.savefig(png, format="png", dpi=100, bbox_inches="tight")
-        _persistence.write_atomically(path, png.getvalue())
-        plt.close(display.figure_)
-        paths.append(path)
-    return paths
+    labels = np.union1d(model.classes_, y_test)
+    return _report.write_report(
+        model,
+        X_test,
+        y_test,
+        directory,
+        data_name=source,
+        image_shape=_image_shape(X_test.shape[1]),
+        class_names=dict(zip(labels.tolist(), _label_names(source, labels))),
+    )
 
 
 def _image_shape(n_pixels):
@@ -943,7 +916,9 @@ def _add_train_parser(commands):
     output = parser.add_argument_group("output")
     output.add_argument("--save", metavar="FILE", help="save the model (skops)")
     output.add_argument(
-        "--report", metavar="DIR", help="write pictures of the model to DIR"
+        "--report",
+        metavar="DIR",
+        help="write a report on the model to DIR/index.html (needs matplotlib)",
     )
     output.add_argument(
         "--progress",

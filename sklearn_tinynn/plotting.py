@@ -20,7 +20,15 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
-__all__ = ["HiddenUnitsDisplay", "LossCurveDisplay", "MisclassifiedDisplay"]
+from ._activations import HIDDEN_ACTIVATIONS
+
+__all__ = [
+    "HiddenUnitsDisplay",
+    "LossCurveDisplay",
+    "MisclassifiedDisplay",
+    "hidden_unit_usage",
+    "sample_loss",
+]
 
 # Number of pixels -> (height, width) of the images known by their size.
 _IMAGE_SHAPES = {28 * 28: (28, 28), 8 * 8: (8, 8)}
@@ -99,10 +107,16 @@ def _image_grid(plt, ax, n_images):
 
     The grid fills a subfigure over ``ax``, which is switched off (the title
     of a subfigure, unlike that of the axes, keeps clear of the grid's own
-    titles); ``ax=None`` makes a new figure of a size that fits the grid.
-    Every axes has its ticks removed.
+    titles); ``ax=None`` makes a new figure of a size that fits a square-ish
+    grid. The grid over a given ``ax`` has about as many columns per row as
+    ``ax`` is wider than high (8 x 4 for 32 images on a 2:1 area), so that the
+    cells stay close to square. Every axes has its ticks removed.
     """
-    n_cols = max(1, math.ceil(math.sqrt(n_images)))
+    aspect = 1.0
+    if ax is not None:
+        box = ax.get_window_extent()
+        aspect = box.width / box.height if box.height > 0 else 1.0
+    n_cols = max(1, min(n_images, math.ceil(math.sqrt(n_images * aspect))))
     n_rows = max(1, math.ceil(n_images / n_cols))
     if ax is None:
         cell = min(_CELL_SIZE, _GRID_WIDTH / n_cols)
@@ -130,11 +144,14 @@ class LossCurveDisplay:
     Draws the training loss and, when the estimator held out a validation set
     (``early_stopping=True``), the validation loss on the same axes, dashed and
     in the same color; optionally the validation accuracy, dotted, on a second
-    y-axis at the right. Several displays can share one axes, each with its
-    ``name`` in the legend (alone when only the training loss is drawn). The
-    training loss is the objective that training minimizes, the cross-entropy
-    plus the L2 penalty; the validation loss is the cross-entropy alone. The
-    epochs are whole numbers, and so are the ticks of the x-axis.
+    y-axis at the right; and a grey vertical line at the best epoch, whose
+    weights early stopping keeps. Several displays can share one axes, each
+    with its ``name`` in the legend (alone when only the training loss is
+    drawn). The training loss is the objective that training minimizes, the
+    cross-entropy plus the L2 penalty; the validation loss is the cross-entropy
+    alone. The epochs are whole numbers, and so are the ticks of the x-axis.
+    When more than the training loss is drawn, the legend sits below the axes,
+    where it covers no curve.
 
     It is recommended to use :meth:`LossCurveDisplay.from_estimator` to create
     a display. All parameters are stored as attributes.
@@ -152,6 +169,10 @@ class LossCurveDisplay:
         Name of the model, used in the legend.
     x_label : str, default="Epoch"
         Label of the x-axis.
+    best_epoch : int, default=None
+        The epoch (counted from 1) to mark with a vertical line: the best
+        validation score's, whose weights early stopping keeps. ``None``
+        marks none.
 
     Attributes
     ----------
@@ -161,6 +182,8 @@ class LossCurveDisplay:
         The validation loss, if there is one.
     score_line_ : matplotlib Line2D or None
         The validation accuracy, if it was drawn.
+    best_epoch_line_ : matplotlib Line2D or None
+        The vertical line at ``best_epoch``, if there is one.
     ax_ : matplotlib Axes
         The axes of the losses.
     score_ax_ : matplotlib Axes or None
@@ -184,6 +207,11 @@ class LossCurveDisplay:
     >>> [text.get_text() for text in display.ax_.get_legend().get_texts()]
     ['training loss', 'validation loss']
     >>> plt.close(display.figure_)
+    >>> display = LossCurveDisplay([1.2, 0.7, 0.5], validation_scores=[
+    ...     0.6, 0.8, 0.7], best_epoch=2).plot(show_validation_score=True)
+    >>> display.best_epoch_line_.get_label()
+    'best epoch (2): weights kept'
+    >>> plt.close(display.figure_)
     """
 
     def __init__(
@@ -194,12 +222,14 @@ class LossCurveDisplay:
         validation_scores=None,
         name=None,
         x_label="Epoch",
+        best_epoch=None,
     ):
         self.loss_curve = loss_curve
         self.validation_loss_curve = validation_loss_curve
         self.validation_scores = validation_scores
         self.name = name
         self.x_label = x_label
+        self.best_epoch = best_epoch
 
     def plot(self, *, ax=None, name=None, show_validation_score=False):
         """Plot the curves.
@@ -244,7 +274,11 @@ class LossCurveDisplay:
             _, ax = plt.subplots(layout="constrained")
         name = self.name if name is None else name
         prefix = "" if name is None else f"{name}: "
-        with_more = self.validation_loss_curve is not None or show_validation_score
+        with_more = (
+            self.validation_loss_curve is not None
+            or show_validation_score
+            or self.best_epoch is not None
+        )
         label = f"{prefix}training loss" if with_more or name is None else name
         (self.line_,) = _plot_curve(ax, self.loss_curve, label)
         self.validation_line_ = self.score_line_ = self.score_ax_ = None
@@ -267,9 +301,18 @@ class LossCurveDisplay:
                 linestyle=":",
             )
             self.score_ax_.set_ylabel("Validation accuracy")
+        self.best_epoch_line_ = None
+        if self.best_epoch is not None:
+            self.best_epoch_line_ = ax.axvline(
+                self.best_epoch,
+                color="grey",
+                linewidth=1.5,
+                linestyle="-.",
+                label=f"{prefix}best epoch ({self.best_epoch}): weights kept",
+            )
         ax.set(xlabel=self.x_label, ylabel="Loss (training: with the L2 penalty)")
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-        _legend(ax, self.score_ax_)
+        _legend(ax, self.score_ax_, below=with_more)
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
@@ -296,7 +339,10 @@ class LossCurveDisplay:
         Returns
         -------
         display : LossCurveDisplay
-            The display, with the matplotlib objects in its attributes.
+            The display, with the matplotlib objects in its attributes. An
+            estimator fitted with ``early_stopping=True`` has its best epoch
+            (the first of the highest validation score, whose weights it keeps)
+            marked.
 
         Raises
         ------
@@ -318,6 +364,9 @@ class LossCurveDisplay:
         True
         >>> display.score_ax_.get_ylabel()
         'Validation accuracy'
+        >>> display.best_epoch == clf.validation_scores_.index(
+        ...     clf.best_validation_score_) + 1
+        True
         >>> plt.close(display.figure_)
         """
         _pyplot(f"{cls.__name__}.from_estimator")
@@ -328,12 +377,14 @@ class LossCurveDisplay:
                 f"{type(network).__name__} has no loss_curve_ to plot; expected a "
                 "fitted TwoLayerNNClassifier or MLPClassifier (not solver='lbfgs')"
             )
+        scores = getattr(network, "validation_scores_", None)
         display = cls(
             loss_curve,
             validation_loss_curve=getattr(network, "validation_loss_curve_", None),
-            validation_scores=getattr(network, "validation_scores_", None),
+            validation_scores=scores,
             name=name,
             x_label="Iteration" if network.solver == "lbfgs" else "Epoch",
+            best_epoch=_best_epoch(scores),
         )
         return display.plot(ax=ax, show_validation_score=show_validation_score)
 
@@ -344,16 +395,45 @@ def _plot_curve(ax, values, label, **kwargs):
     return ax.plot(epochs, np.asarray(values, dtype=float), label=label, **kwargs)
 
 
-def _legend(ax, second_ax):
-    """One legend on ``ax`` for the lines of ``ax`` and of its twin ``second_ax``."""
+def _best_epoch(validation_scores):
+    """The epoch, from 1, whose weights early stopping keeps; None without scores.
+
+    It is the first epoch of the highest validation score, as for
+    scikit-learn's ``MLPClassifier``.
+    """
+    if validation_scores is None or len(validation_scores) == 0:
+        return None
+    return int(np.argmax(np.asarray(validation_scores, dtype=float))) + 1
+
+
+# Space between the axes and a legend below them, in font sizes: room for the
+# tick labels and the x-axis label.
+_BELOW_AXES_PAD = 3.6
+
+
+def _legend(ax, second_ax, below):
+    """One legend on ``ax`` for the lines of ``ax`` and of its twin ``second_ax``.
+
+    Below the axes if ``below``: no place inside is sure to be free of the
+    curves (matplotlib's "best" would avoid only the lines of ``ax``, not those
+    of its twin), and the legend must not hide the validation curves.
+    """
     handles, labels = ax.get_legend_handles_labels()
-    if second_ax is None:
+    if second_ax is not None:
+        more_handles, more_labels = second_ax.get_legend_handles_labels()
+        handles, labels = handles + more_handles, labels + more_labels
+    if not below:
         ax.legend(handles, labels)
         return
-    more_handles, more_labels = second_ax.get_legend_handles_labels()
-    # "best" would only avoid the lines of ``ax``; the losses fall and the
-    # accuracy rises, which leaves the middle of the right side free.
-    ax.legend(handles + more_handles, labels + more_labels, loc="center right")
+    ax.legend(
+        handles,
+        labels,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        borderaxespad=_BELOW_AXES_PAD,
+        ncols=min(2, len(handles)),
+        frameon=False,
+    )
 
 
 def _label_names(display_labels, y_true, y_pred):
@@ -481,9 +561,20 @@ class HiddenUnitsDisplay:
 
     @classmethod
     def from_estimator(
-        cls, estimator, *, image_shape=None, n_units=None, ax=None, cmap="RdBu_r"
+        cls,
+        estimator,
+        *,
+        image_shape=None,
+        n_units=None,
+        ax=None,
+        cmap="RdBu_r",
+        X=None,
     ):
         """Plot the first-layer weights of a fitted estimator as images.
+
+        A layer of many units makes a grid of tiles too small to read: pass
+        ``X`` and ``n_units`` to draw only the units that the network uses
+        most on ``X``.
 
         Parameters
         ----------
@@ -496,12 +587,19 @@ class HiddenUnitsDisplay:
             the number of features: 784 -> (28, 28) (MNIST), 64 -> (8, 8)
             (scikit-learn's digits).
         n_units : int, default=None
-            Draw the first ``n_units`` hidden units (all of them, if there are
-            fewer); ``None`` draws them all.
+            Draw ``n_units`` hidden units (all of them, if there are fewer):
+            the first ones, or with ``X`` the most used; ``None`` draws them
+            all.
         ax : matplotlib Axes, default=None
             Axes whose area holds the grid; ``None`` makes a new figure.
         cmap : str or matplotlib Colormap, default="RdBu_r"
             A diverging colormap; zero is its middle.
+        X : array-like of shape (n_samples, n_features), default=None
+            Inputs of the estimator (of the Pipeline, if it is one). When
+            given, the units are drawn most used first: by their mean
+            contribution to the output on ``X``, the mean absolute activation
+            of unit ``j`` times the norm of its outgoing weights ``W2[j, :]``.
+            ``None`` draws the units in the layer's order.
 
         Returns
         -------
@@ -512,7 +610,8 @@ class HiddenUnitsDisplay:
         ------
         ValueError
             If ``image_shape`` is None and cannot be inferred, or does not fit
-            the number of features, or ``n_units`` is not a positive integer.
+            the number of features, ``n_units`` is not a positive integer, or
+            ``X`` has another number of features than the estimator.
 
         Examples
         --------
@@ -526,14 +625,82 @@ class HiddenUnitsDisplay:
         >>> len(display.axes_), display.images_[0].get_array().shape
         (9, (8, 8))
         >>> plt.close(display.figure_)
+        >>> display = HiddenUnitsDisplay.from_estimator(clf, n_units=4, X=X / 16)
+        >>> display.title_.get_text()
+        'Incoming weights of the 4 most used hidden units (of 16)'
+        >>> plt.close(display.figure_)
         """
         _pyplot(f"{cls.__name__}.from_estimator")
         weights = _network(estimator).coefs_[0]
         n_pixels, n_hidden = weights.shape
         image_shape = _image_shape(image_shape, n_pixels)
         n_units = _at_most("n_units", n_units, n_hidden)
-        display = cls(weights[:, :n_units], image_shape=image_shape)
-        return display.plot(ax=ax, cmap=cmap)
+        if X is None:
+            units = np.arange(n_units)
+        else:
+            usage = hidden_unit_usage(estimator, X)
+            units = np.argsort(-usage, kind="stable")[:n_units]
+        display = cls(weights[:, units], image_shape=image_shape, unit_indices=units)
+        display.plot(ax=ax, cmap=cmap)
+        if X is not None:
+            display.title_.set_text(
+                f"Incoming weights of the {n_units} most used hidden units "
+                f"(of {n_hidden})"
+            )
+        return display
+
+
+def hidden_unit_usage(estimator, X):
+    """How much the network uses each hidden unit on ``X``.
+
+    The usage of unit ``j`` is its mean contribution to the output: the mean,
+    over the samples of ``X``, of its absolute activation ``|a_j|``, times the
+    Euclidean norm of its outgoing weights ``W2[j, :]``. A unit that never
+    activates on ``X``, or whose output the next layer ignores, scores zero.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        A fitted :class:`~sklearn_tinynn.TwoLayerNNClassifier`,
+        :class:`~sklearn.neural_network.MLPClassifier` with one hidden layer,
+        or a Pipeline ending in one (``X`` then goes through its other steps).
+    X : array-like of shape (n_samples, n_features)
+        Inputs of the estimator.
+
+    Returns
+    -------
+    usage : ndarray of shape (n_hidden,)
+        The usage of each hidden unit, in the layer's order.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` has another number of features than the estimator takes.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_tinynn import TwoLayerNNClassifier
+    >>> from sklearn_tinynn.plotting import hidden_unit_usage
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = TwoLayerNNClassifier(8, max_iter=5, random_state=0).fit(X / 16, y)
+    >>> usage = hidden_unit_usage(clf, X / 16)
+    >>> usage.shape, bool((usage >= 0).all())
+    ((8,), True)
+    """
+    network = _network(estimator)
+    if hasattr(estimator, "steps"):
+        X = estimator[:-1].transform(X)
+    X = check_array(X, accept_sparse="csr", dtype=np.float64)
+    W1, W2 = network.coefs_[0], network.coefs_[1]
+    if X.shape[1] != W1.shape[0]:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but the network's first layer takes "
+            f"{W1.shape[0]}; expected inputs of the estimator"
+        )
+    activation = HIDDEN_ACTIVATIONS[network.activation]
+    A1 = activation(np.asarray(X @ W1, dtype=np.float64) + network.intercepts_[0])
+    return np.abs(A1).mean(axis=0) * np.linalg.norm(W2, axis=1)
 
 
 class MisclassifiedDisplay:
@@ -561,6 +728,9 @@ class MisclassifiedDisplay:
     display_labels : dict, default=None
         The name of each label, for the titles (Fashion-MNIST's "Pullover"
         rather than 2); ``None``, or a label missing from it, shows the label.
+    order : {"first", "loss"}, default="first"
+        Which misclassified images ``images`` are, for the title: the first
+        ones, or those of the highest loss.
 
     Attributes
     ----------
@@ -604,6 +774,7 @@ class MisclassifiedDisplay:
         n_misclassified=None,
         n_samples=None,
         display_labels=None,
+        order="first",
     ):
         self.images = images
         self.y_true = y_true
@@ -612,6 +783,7 @@ class MisclassifiedDisplay:
         self.n_misclassified = n_misclassified
         self.n_samples = n_samples
         self.display_labels = display_labels
+        self.order = order
 
     def plot(self, *, ax=None, cmap="gray_r"):
         """Plot the images in a grid.
@@ -665,7 +837,10 @@ class MisclassifiedDisplay:
         title = f"Misclassified: {n_wrong}"
         if self.n_samples is not None:
             title += f" of {self.n_samples}"
-        if n_images < n_wrong:
+        if self.order == "loss":
+            shown = "all" if n_images == n_wrong else f"the {n_images}"
+            title += f" ({shown} of highest loss shown, highest first)"
+        elif n_images < n_wrong:
             title += f" (first {n_images} shown)"
         return title
 
@@ -681,8 +856,9 @@ class MisclassifiedDisplay:
         display_labels=None,
         ax=None,
         cmap="gray_r",
+        order="first",
     ):
-        """Plot the first images of X that a fitted estimator misclassifies.
+        """Plot the images of X that a fitted estimator misclassifies.
 
         Parameters
         ----------
@@ -707,11 +883,20 @@ class MisclassifiedDisplay:
             Axes whose area holds the grid; ``None`` makes a new figure.
         cmap : str or matplotlib Colormap, default="gray_r"
             Colormap of the pixels.
+        order : {"first", "loss"}, default="first"
+            Which misclassified images to draw: the first ones in the order
+            of X, or the worst classified: those of the highest loss
+            ``-log p(true label)`` (from ``predict_proba``), highest first.
 
         Returns
         -------
         display : MisclassifiedDisplay
             The display, with the matplotlib objects in its attributes.
+
+        Raises
+        ------
+        ValueError
+            If ``order`` is neither "first" nor "loss".
 
         Examples
         --------
@@ -726,8 +911,17 @@ class MisclassifiedDisplay:
         >>> len(display.axes_)
         4
         >>> plt.close(display.figure_)
+        >>> worst = MisclassifiedDisplay.from_estimator(
+        ...     clf, X / 16, y, n_images=4, order="loss")
+        >>> worst.title_.get_text().endswith("(the 4 of highest loss shown, "
+        ...                                  "highest first)")
+        True
+        >>> plt.close(worst.figure_)
         """
         _pyplot(f"{cls.__name__}.from_estimator")
+        if order not in ("first", "loss"):
+            raise ValueError(f'order={order!r} is invalid; expected "first" or "loss"')
+        loss = None if order == "first" else sample_loss(estimator, X, y)
         return cls.from_predictions(
             X,
             y,
@@ -737,6 +931,7 @@ class MisclassifiedDisplay:
             display_labels=display_labels,
             ax=ax,
             cmap=cmap,
+            loss=loss,
         )
 
     @classmethod
@@ -751,8 +946,9 @@ class MisclassifiedDisplay:
         display_labels=None,
         ax=None,
         cmap="gray_r",
+        loss=None,
     ):
-        """Plot the first images of X whose prediction differs from the truth.
+        """Plot the images of X whose prediction differs from the truth.
 
         Parameters
         ----------
@@ -777,6 +973,10 @@ class MisclassifiedDisplay:
             Axes whose area holds the grid; ``None`` makes a new figure.
         cmap : str or matplotlib Colormap, default="gray_r"
             Colormap of the pixels.
+        loss : array-like of shape (n_samples,), default=None
+            The loss of each sample (see :func:`sample_loss`): the
+            misclassified images of the highest loss are drawn, highest first.
+            ``None`` draws the first ones, in the order of X.
 
         Returns
         -------
@@ -786,9 +986,9 @@ class MisclassifiedDisplay:
         Raises
         ------
         ValueError
-            If the lengths of X, y_true and y_pred differ, ``n_images`` is not
-            a positive integer, ``image_shape`` does not fit, or
-            ``display_labels`` does not name every label.
+            If the lengths of X, y_true, y_pred and ``loss`` differ,
+            ``n_images`` is not a positive integer, ``image_shape`` does not
+            fit, or ``display_labels`` does not name every label.
 
         Examples
         --------
@@ -818,6 +1018,14 @@ class MisclassifiedDisplay:
             )
         image_shape = _image_shape(image_shape, X.shape[1])
         wrong = np.flatnonzero(y_true != y_pred)
+        if loss is not None:
+            loss = column_or_1d(loss)
+            if len(loss) != X.shape[0]:
+                raise ValueError(
+                    f"loss has {len(loss)} values for the {X.shape[0]} samples "
+                    "of X; expected one per sample"
+                )
+            wrong = wrong[np.argsort(-loss[wrong], kind="stable")]
         shown = wrong[: _at_most("n_images", n_images, len(wrong))]
         images = X[shown].toarray() if hasattr(X, "toarray") else X[shown]
         display = cls(
@@ -828,5 +1036,52 @@ class MisclassifiedDisplay:
             n_misclassified=len(wrong),
             n_samples=X.shape[0],
             display_labels=_label_names(display_labels, y_true, y_pred),
+            order="first" if loss is None else "loss",
         )
         return display.plot(ax=ax, cmap=cmap)
+
+
+def sample_loss(estimator, X, y):
+    """The cross-entropy of each sample: ``-log p(true label)``.
+
+    ``p`` is the estimator's ``predict_proba``; a label that is not among
+    its ``classes_`` has probability 0 and an infinite loss.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        A fitted classifier with ``predict_proba`` and ``classes_``, or a
+        Pipeline ending in one.
+    X : array-like of shape (n_samples, n_features)
+        Inputs of the estimator.
+    y : array-like of shape (n_samples,)
+        True labels.
+
+    Returns
+    -------
+    loss : ndarray of shape (n_samples,)
+        The loss of each sample, 0 for a certain right answer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_tinynn import TwoLayerNNClassifier
+    >>> from sklearn_tinynn.plotting import sample_loss
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = TwoLayerNNClassifier(8, max_iter=5, random_state=0).fit(X / 16, y)
+    >>> loss = sample_loss(clf, X[:3] / 16, [0, 1, 42])  # 42: no class
+    >>> p_true = clf.predict_proba(X[:2] / 16)[[0, 1], [0, 1]]
+    >>> bool(np.allclose(loss[:2], -np.log(p_true))), float(loss[2])
+    (True, inf)
+    """
+    y = column_or_1d(y)
+    proba = np.asarray(estimator.predict_proba(X), dtype=np.float64)
+    classes = np.asarray(estimator.classes_)
+    order = np.argsort(classes, kind="stable")
+    positions = np.minimum(np.searchsorted(classes, y, sorter=order), len(classes) - 1)
+    columns = order[positions]
+    known = classes[columns] == y
+    p = np.where(known, proba[np.arange(len(y)), columns], 0.0)
+    with np.errstate(divide="ignore"):
+        return -np.log(p)

@@ -17,6 +17,8 @@ from sklearn_tinynn.plotting import (
     HiddenUnitsDisplay,
     LossCurveDisplay,
     MisclassifiedDisplay,
+    hidden_unit_usage,
+    sample_loss,
 )
 
 matplotlib.use("Agg")
@@ -72,13 +74,21 @@ def test_loss_curve_lines_hold_the_estimator_curves(early_stopped):
     for line, values in expected.items():
         np.testing.assert_array_equal(line.get_xdata(), np.arange(1, n_epochs + 1))
         np.testing.assert_array_equal(line.get_ydata(), values)
-    assert len(display.ax_.get_lines()) == 2
+    best = early_stopped.validation_scores_.index(early_stopped.best_validation_score_)
+    assert display.best_epoch == best + 1
+    assert display.best_epoch_line_.get_xdata() == [best + 1, best + 1]
+    assert len(display.ax_.get_lines()) == 3
     assert display.score_ax_.get_lines() == [display.score_line_]
     assert display.ax_.get_xlabel() == "Epoch"
     assert display.ax_.get_ylabel() == "Loss (training: with the L2 penalty)"
     assert display.score_ax_.get_ylabel() == "Validation accuracy"
     legend = [text.get_text() for text in display.ax_.get_legend().get_texts()]
-    assert legend == ["training loss", "validation loss", "validation accuracy"]
+    assert legend == [
+        "training loss",
+        "validation loss",
+        f"best epoch ({best + 1}): weights kept",
+        "validation accuracy",
+    ]
     assert display.figure_ is display.ax_.figure
 
 
@@ -108,11 +118,12 @@ def test_loss_curves_of_several_models_share_an_axes(plain, early_stopped):
     render(second)
     assert first.ax_ is second.ax_ is ax
     assert first.figure_ is fig
-    assert len(ax.get_lines()) == 3
+    assert len(ax.get_lines()) == 4
     assert first.line_.get_color() != second.line_.get_color()
     legend = [text.get_text() for text in ax.get_legend().get_texts()]
     # A model drawn with its training loss only is named alone.
-    assert legend == ["small", "big: training loss", "big: validation loss"]
+    best = f"big: best epoch ({second.best_epoch}): weights kept"
+    assert legend == ["small", "big: training loss", "big: validation loss", best]
 
 
 def test_loss_curve_of_lbfgs_counts_iterations(digits):
@@ -361,3 +372,148 @@ def test_loss_curve_has_integer_epoch_ticks():
 def test_displays_name_input_that_is_not_2d(make_display, message):
     with pytest.raises(ValueError, match=message):
         make_display().plot()
+
+
+# ----------------------------------------- best epoch, most used units, worst images
+
+
+def _boxes_overlap(a, b):
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+@pytest.mark.parametrize("show_validation_score", [False, True])
+def test_loss_curve_legend_covers_no_curve_nor_label(
+    early_stopped, show_validation_score
+):
+    display = render(
+        LossCurveDisplay.from_estimator(
+            early_stopped, show_validation_score=show_validation_score
+        )
+    )
+    renderer = display.figure_.canvas.get_renderer()
+    legend = display.ax_.get_legend().get_window_extent(renderer)
+    # Below the axes, clear of the tick labels and of the x-axis label.
+    assert legend.y1 <= display.ax_.get_window_extent(renderer).y0
+    assert not _boxes_overlap(legend, display.ax_.xaxis.get_tightbbox(renderer))
+    assert legend.y0 >= 0  # inside the figure
+    texts = [text.get_text() for text in display.ax_.get_legend().get_texts()]
+    assert f"best epoch ({display.best_epoch}): weights kept" in texts
+
+
+def test_loss_curve_marks_the_first_best_epoch():
+    display = render(
+        LossCurveDisplay(
+            [1.0, 0.8, 0.6, 0.5],
+            validation_scores=[0.5, 0.9, 0.9, 0.7],
+            best_epoch=2,
+            name="m",
+        ).plot(show_validation_score=True)
+    )
+    assert display.best_epoch_line_.get_xdata() == [2, 2]
+    assert display.best_epoch_line_.get_label() == "m: best epoch (2): weights kept"
+    mlp = MLPClassifier(4, max_iter=8, early_stopping=True, random_state=0)
+    X, y = load_digits(return_X_y=True)
+    mlp.fit(X[:300] / 16, y[:300])
+    from_mlp = LossCurveDisplay.from_estimator(mlp)
+    assert from_mlp.best_epoch == int(np.argmax(mlp.validation_scores_)) + 1
+
+
+def test_loss_curve_of_training_loss_only_keeps_its_legend_inside(plain):
+    display = render(LossCurveDisplay.from_estimator(plain))
+    assert display.best_epoch is None and display.best_epoch_line_ is None
+    renderer = display.figure_.canvas.get_renderer()
+    legend = display.ax_.get_legend().get_window_extent(renderer)
+    assert legend.y0 >= display.ax_.get_window_extent(renderer).y0
+
+
+def test_hidden_unit_usage_is_mean_activation_times_outgoing_norm(digits):
+    X, y = digits
+    for activation in ["relu", "tanh", "logistic", "identity"]:
+        clf = TwoLayerNNClassifier(7, activation=activation, max_iter=3)
+        clf.fit(X, y)
+        Z = X @ clf.coefs_[0] + clf.intercepts_[0]
+        A = {
+            "relu": np.maximum(Z, 0),
+            "tanh": np.tanh(Z),
+            "logistic": 1 / (1 + np.exp(-Z)),
+            "identity": Z,
+        }[activation]
+        expected = np.abs(A).mean(axis=0) * np.sqrt((clf.coefs_[1] ** 2).sum(axis=1))
+        np.testing.assert_allclose(hidden_unit_usage(clf, X), expected, rtol=1e-12)
+    pipeline = make_pipeline(MinMaxScaler(), MLPClassifier(5, max_iter=3)).fit(X, y)
+    np.testing.assert_allclose(
+        hidden_unit_usage(pipeline, X * 16),
+        hidden_unit_usage(pipeline[-1], pipeline[0].transform(X * 16)),
+    )
+    with pytest.raises(ValueError, match="X has 10 features, but .* takes 64"):
+        hidden_unit_usage(clf, X[:, :10])
+
+
+def test_hidden_units_most_used_first(early_stopped, digits):
+    X, _ = digits
+    usage = hidden_unit_usage(early_stopped, X)
+    display = render(HiddenUnitsDisplay.from_estimator(early_stopped, n_units=5, X=X))
+    top = np.argsort(usage)[::-1][:5]
+    assert [ax.get_title() for ax in display.axes_] == [f"unit {j}" for j in top]
+    for image, j in zip(display.images_, top):
+        np.testing.assert_array_equal(
+            image.get_array(), early_stopped.coefs_[0][:, j].reshape(8, 8)
+        )
+    assert display.title_.get_text() == (
+        "Incoming weights of the 5 most used hidden units (of 12)"
+    )
+    # A unit that never activates is used least.
+    dead = TwoLayerNNClassifier(4, max_iter=2, random_state=0).fit(X, digits[1])
+    dead.intercepts_[0][2] = -1e3
+    ranked = HiddenUnitsDisplay.from_estimator(dead, X=X)
+    assert ranked.axes_[-1].get_title() == "unit 2"
+
+
+def test_image_grid_follows_the_shape_of_the_axes(early_stopped, digits):
+    fig, ax = plt.subplots(figsize=(12, 6), layout="constrained")
+    X, _ = digits
+    display = HiddenUnitsDisplay.from_estimator(early_stopped, ax=ax, X=X)
+    rows = {round(ax.get_position().y0, 3) for ax in display.axes_}
+    columns = {round(ax.get_position().x0, 3) for ax in display.axes_}
+    assert (len(columns), len(rows)) == (5, 3)  # 12 units on a 2:1 area
+    square = HiddenUnitsDisplay.from_estimator(early_stopped)
+    assert len({round(ax.get_position().x0, 3) for ax in square.axes_}) == 4
+
+
+def test_sample_loss_and_the_worst_misclassified_first(plain, digits):
+    X, y = digits
+    loss = sample_loss(plain, X, y)
+    proba = plain.predict_proba(X)
+    np.testing.assert_allclose(loss, -np.log(proba[np.arange(len(y)), y]))
+    wrong = np.flatnonzero(plain.predict(X) != y)
+    display = render(
+        MisclassifiedDisplay.from_estimator(plain, X, y, n_images=5, order="loss")
+    )
+    worst = wrong[np.argsort(-loss[wrong])][:5]
+    for image, i in zip(display.images_, worst):
+        np.testing.assert_array_equal(image.get_array(), X[i].reshape(8, 8))
+    assert display.order == "loss"
+    assert display.title_.get_text() == (
+        f"Misclassified: {len(wrong)} of {len(X)} (the 5 of highest loss shown, "
+        "highest first)"
+    )
+    every = MisclassifiedDisplay.from_predictions(
+        X[:50], y[:50], plain.predict(X[:50]), n_images=None, loss=loss[:50]
+    )
+    assert every.title_.get_text().endswith(
+        "(all of highest loss shown, highest first)"
+    )
+    with pytest.raises(ValueError, match='order=.worst. is invalid; expected "first"'):
+        MisclassifiedDisplay.from_estimator(plain, X, y, order="worst")
+    with pytest.raises(ValueError, match="loss has 3 values for the 600 samples"):
+        MisclassifiedDisplay.from_predictions(X, y, y[::-1], loss=[1.0, 2.0, 3.0])
+
+
+def test_sample_loss_of_string_labels_and_unknown_labels():
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0]] * 5)
+    y = np.array(["b", "a", "c", "b"] * 5)
+    clf = TwoLayerNNClassifier(3, max_iter=3, random_state=0).fit(X, y)
+    proba = clf.predict_proba(X[:3])
+    loss = sample_loss(clf, X[:3], ["c", "zzz", "a"])
+    np.testing.assert_allclose(loss[[0, 2]], -np.log(proba[[0, 2], [2, 0]]))
+    assert loss[1] == np.inf
