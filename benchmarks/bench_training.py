@@ -114,7 +114,8 @@ def busy_processes(count):
 
 
 def load_fashion(directory, dtype):
-    X, y, X_test, y_test = load_mnist_idx(directory)
+    X, y = load_mnist_idx(directory, subset="train", return_X_y=True)
+    X_test, y_test = load_mnist_idx(directory, subset="test", return_X_y=True)
     return (X / 255).astype(dtype), y, (X_test / 255).astype(dtype), y_test
 
 
@@ -123,7 +124,7 @@ def load_digits_5k(path, fallback_directory):
     if Path(path).exists():
         X, y = load_mnist_csv(path, label_column=-1)
         return X / 255, y, f"MNIST 5k ({Path(path).name})"
-    X, y, _, _ = load_mnist_idx(fallback_directory)
+    X, y = load_mnist_idx(fallback_directory, subset="train", return_X_y=True)
     return X[:5000] / 255, y[:5000], "Fashion-MNIST's first 5,000 images"
 
 

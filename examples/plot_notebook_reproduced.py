@@ -84,7 +84,8 @@ def split(X, y):
 def load_data(paths):
     """Return ``(description, X_train, X_test, y_train, y_test)``, pixels 0-255."""
     if paths and Path(paths[0]).is_dir():
-        X_train, y_train, X_test, y_test = load_mnist_idx(paths[0])
+        X_train, y_train = load_mnist_idx(paths[0], subset="train", return_X_y=True)
+        X_test, y_test = load_mnist_idx(paths[0], subset="test", return_X_y=True)
         return f"the IDX files in {paths[0]}", X_train, X_test, y_train, y_test
     if len(paths) == 2:
         (X_train, y_train), (X_test, y_test) = map(load_mnist_csv, paths)

@@ -14,13 +14,19 @@ behind.
 
 import argparse
 import contextlib
+import csv
+import io
 import math
 import os
+import re
 import signal
+import stat
 import sys
+import tempfile
 import threading
 import warnings
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -38,32 +44,10 @@ PROG = "sklearn-tinynn"
 
 # The command run without arguments: the README's demo, a few seconds on the
 # bundled MNIST sample (4,000 images to train, 1,000 to test).
-DEMO_ARGS = [
-    "train",
-    "--train",
-    "mnist-sample",
-    "--learning-rate",
-    "0.01",
-    "--early-stopping",
-]
-
-FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
-# What Fashion-MNIST's labels 0-9 stand for, in the reports.
-FASHION_MNIST_CLASSES = (
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-)
+DEMO_ARGS = ["train", "--train", "mnist-sample", "--learning-rate-init", "0.01"]
 
 # The original notebook: 784 -> 10 (ReLU) -> 10 (softmax), full-batch gradient
-# descent with learning rate 0.1 for 500 iterations, no penalty.
+# descent with learning rate 0.1 for 500 iterations, no penalty, no early stop.
 PRESETS = {
     "notebook": {
         "hidden_layer_size": 10,
@@ -72,25 +56,42 @@ PRESETS = {
         "learning_rate_init": 0.1,
         "max_iter": 500,
         "alpha": 0.0,
+        "early_stopping": False,
     },
 }
 
-# Command-line option -> TwoLayerNNClassifier parameter.
-_HYPERPARAMETERS = {
-    "hidden": "hidden_layer_size",
-    "activation": "activation",
-    "solver": "solver",
-    "learning_rate": "learning_rate_init",
-    "schedule": "learning_rate",
-    "max_iter": "max_iter",
-    "batch_size": "batch_size",
-    "alpha": "alpha",
-    "random_state": "random_state",
-    "early_stopping": "early_stopping",
-    "validation_fraction": "validation_fraction",
-    "tol": "tol",
-    "n_iter_no_change": "n_iter_no_change",
-}
+# train's defaults where they differ from TwoLayerNNClassifier's (see --help);
+# random_state is --random-state's default, 0, as it also draws the hold-out.
+TRAIN_DEFAULTS = {"early_stopping": True}
+
+# The estimator's parameters that train sets from flags of the same names
+# (--learning-rate-init sets learning_rate_init).
+_PARAMETERS = (
+    "hidden_layer_size",
+    "activation",
+    "solver",
+    "alpha",
+    "batch_size",
+    "learning_rate",
+    "learning_rate_init",
+    "power_t",
+    "max_iter",
+    "shuffle",
+    "random_state",
+    "tol",
+    "momentum",
+    "nesterovs_momentum",
+    "early_stopping",
+    "validation_fraction",
+    "beta_1",
+    "beta_2",
+    "epsilon",
+    "n_iter_no_change",
+    "max_fun",
+    "class_weight",
+)
+
+_SCHEDULES = ("constant", "invscaling", "adaptive")
 
 
 class UsageError(Exception):
@@ -105,14 +106,18 @@ class _Parser(argparse.ArgumentParser):
 
 
 @dataclass
-class Data:
-    """Images scaled to [0, 1] and labels; ``X_test`` is None without a test part."""
+class LoadedData:
+    """Images scaled to [0, 1] and labels; ``X_test`` is None without a test part.
+
+    ``class_names`` names label ``i`` where the data set has names (Fashion-MNIST).
+    """
 
     name: str
     X: np.ndarray
     y: np.ndarray
     X_test: np.ndarray = None
     y_test: np.ndarray = None
+    class_names: tuple = None
 
     def test_part(self):
         """The test split when the source has one (IDX, MNIST), else everything."""
@@ -124,7 +129,7 @@ class Data:
 # ------------------------------------------------------------------ data
 
 
-def read_data(source, label_column=0):
+def read_data(source, label_column="auto", dtype=np.float32):
     """Load a CSV file, an IDX directory, or a data set by name.
 
     The names: ``digits`` (scikit-learn's), ``mnist`` (OpenML's),
@@ -135,57 +140,58 @@ def read_data(source, label_column=0):
     ----------
     source : str
         A path, or one of the names.
-    label_column : int, default=0
-        Index of the label column of a CSV file (-1: last).
+    label_column : int or 'auto', default='auto'
+        Index of the label column of a CSV file (-1: last); 'auto' detects
+        the first or the last (see :func:`sklearn_tinynn.datasets.load_mnist_csv`).
+    dtype : numpy dtype, default=np.float32
+        The dtype of the scaled pixels.
 
     Returns
     -------
-    data : Data
-        The images as float32 in [0, 1], and the labels.
+    data : LoadedData
+        The images in [0, 1], and the labels.
 
     Examples
     --------
     >>> from sklearn_tinynn._cli import read_data
     >>> data = read_data("digits")
-    >>> data.X.shape, float(data.X.max()), data.X_test is None
-    ((1797, 64), 1.0, True)
+    >>> data.X.shape, float(data.X.max()), data.X.dtype, data.X_test is None
+    ((1797, 64), 1.0, dtype('float32'), True)
     """
     if source == "digits":
         from sklearn.datasets import load_digits
 
         X, y = load_digits(return_X_y=True)
-        return Data("digits", (X / 16).astype(np.float32), y)
+        return LoadedData("digits", (X / 16).astype(dtype), y)
     if source == "mnist":
-        return _split_data("mnist", _fetch_mnist())
+        X, y, X_test, y_test = _fetch_mnist()
+        return LoadedData(source, _scale(X, dtype), y, _scale(X_test, dtype), y_test)
     if source == "mnist-sample":
-        train = datasets.load_mnist_sample(subset="train", return_X_y=True)
-        test = datasets.load_mnist_sample(subset="test", return_X_y=True)
-        return _split_data(source, (*train, *test))
-    if source == "fashion-mnist":
-        if not Path(FASHION_MNIST_DIR).is_dir():
-            raise UsageError(
-                f"fashion-mnist: no directory {FASHION_MNIST_DIR}; install it with "
-                "'apt-get install dataset-fashion-mnist', or pass the path of a "
-                "directory holding the four IDX files"
+        return _split_data(source, datasets.load_mnist_sample, dtype)
+    if source == "fashion-mnist" or _is_fashion_mnist_folder(source):
+        data_home = None if source == "fashion-mnist" else source
+        try:
+            return _split_data(
+                source, partial(datasets.load_fashion_mnist, data_home), dtype
             )
-        return _split_data(source, datasets.load_mnist_idx(FASHION_MNIST_DIR))
+        except FileNotFoundError as exc:
+            raise UsageError(f"{source}: {exc}") from exc
     path = Path(source)
     if path.is_dir():
-        return _split_data(source, datasets.load_mnist_idx(path))
+        return _split_data(source, partial(datasets.load_mnist_idx, path), dtype)
     if not path.is_file():
         raise UsageError(
             f"{source}: no such file or directory; expected a CSV file, a directory "
             "of IDX files, or one of the names digits, mnist, mnist-sample, "
             "fashion-mnist"
         )
-    n_pixels = len(datasets._first_line(path).split(",")) - 1
-    if n_pixels < 1:
-        raise UsageError(
-            f"{source}: the first line has no pixel columns (an empty file?); "
-            "expected a label and the pixels, comma-separated"
-        )
-    X, y = datasets.load_mnist_csv(path, label_column=label_column, n_pixels=n_pixels)
-    return Data(source, _scale(X), y)
+    X, y = datasets.load_mnist_csv(path, label_column=label_column, n_pixels="auto")
+    return LoadedData(source, _scale(X, dtype), y)
+
+
+def _is_fashion_mnist_folder(source):
+    home = Path(datasets.FASHION_MNIST_HOME)
+    return Path(source).is_dir() and home.is_dir() and Path(source).samefile(home)
 
 
 def _fetch_mnist():
@@ -202,14 +208,29 @@ def _fetch_mnist():
         ) from exc
 
 
-def _split_data(name, arrays):
-    X_train, y_train, X_test, y_test = arrays
-    return Data(name, _scale(X_train), y_train, _scale(X_test), y_test)
+def _split_data(name, load, dtype):
+    """Both subsets of a ``load_*`` loader, which must hold images of one size."""
+    train, test = load(subset="train"), load(subset="test")
+    if train.data.shape[1] != test.data.shape[1]:
+        raise UsageError(
+            f"{name}: the test split's images have {test.data.shape[1]} pixels, "
+            f"the training split's {train.data.shape[1]}; expected one image size"
+        )
+    names = train.target_names
+    class_names = tuple(names.tolist()) if names.dtype.kind in "US" else None
+    return LoadedData(
+        name,
+        _scale(train.data, dtype),
+        train.target,
+        _scale(test.data, dtype),
+        test.target,
+        class_names,
+    )
 
 
-def _scale(pixels):
-    """8-bit pixels 0-255 -> float32 in [0, 1]."""
-    return pixels.astype(np.float32) / 255
+def _scale(pixels, dtype=np.float32):
+    """8-bit pixels 0-255 -> ``dtype`` in [0, 1]."""
+    return pixels.astype(dtype) / dtype(255)
 
 
 def read_pixels(source, n_features):
@@ -218,14 +239,14 @@ def read_pixels(source, n_features):
     A CSV file whose rows have exactly ``n_features`` cells holds pixels only
     (integers 0-255, optionally under a header line, read by the loaders' own
     rules); any other source is read by :func:`read_data` and its labels are
-    ignored.
+    ignored. Returns the source's data (the images as ``X_test`` of a
+    :class:`LoadedData`).
     """
     path = Path(source)
-    first = datasets._first_line(path) if path.is_file() else ""
-    if len(first.split(",")) != n_features:
-        return read_data(source).test_part()[0]
-    X, _ = datasets._read_csv(path, n_features, label_column=None)
-    return _scale(X)
+    if path.is_file() and datasets.count_csv_columns(path) == n_features:
+        X = _scale(datasets.load_pixels_csv(path, n_pixels=n_features))
+        return LoadedData(source, X, None)
+    return read_data(source)
 
 
 # ------------------------------------------------------------------ models
@@ -249,13 +270,34 @@ def load_model(path):
 
 
 def build_model(args):
-    """The classifier: the preset, then every option given explicitly."""
-    params = dict(PRESETS.get(args.preset, {}))
-    for option, param in _HYPERPARAMETERS.items():
-        value = getattr(args, option)
+    """The classifier: train's defaults, the preset, then every flag given.
+
+    Its parameters are checked by the estimator's own constraints; an invalid
+    value is a :class:`UsageError` that names the flag.
+    """
+    params = {**TRAIN_DEFAULTS, **PRESETS.get(args.preset, {})}
+    for name in _PARAMETERS:
+        value = getattr(args, name, None)
         if value is not None:
-            params[param] = value
-    return TwoLayerNNClassifier(**params)
+            params[name] = value
+    model = TwoLayerNNClassifier(**params)
+    try:
+        model._validate_params()
+    except (TypeError, ValueError) as exc:
+        raise UsageError(_name_the_flag(str(exc))) from exc
+    return model
+
+
+def _name_the_flag(message):
+    """Rewrite scikit-learn's "The 'x' parameter of ..." into "argument --x: ..."."""
+    match = re.match(r"The '(\w+)' parameter of \w+ (must be .*)", message, re.S)
+    if match is None:
+        return message
+    return f"argument {_flag(match.group(1))}: {match.group(2)}"
+
+
+def _flag(parameter):
+    return "--" + parameter.replace("_", "-")
 
 
 def progress_callback(kind):
@@ -283,30 +325,27 @@ def train(args):
 
     Everything that can fail without training is checked before training.
     """
-    _check_outputs([args.train, args.test], [args.save])
+    model = build_model(args)
+    _check_outputs([args.train, args.test], {"--save": args.save}, stream=False)
     if args.report is not None:
         _check_report_dependencies()
-        _check_directory(args.report)
-    data = read_data(args.train, args.label_column)
+        _check_report_directory(args.report, args.save)
+    dtype = np.float64 if args.float64 else np.float32
+    data = read_data(args.train, args.label_column, dtype)
     X, y = data.X, data.y
-    if args.test is not None:
-        X_test, y_test = read_data(args.test, args.label_column).test_part()
-        _check_n_features(X_test, args.test, X.shape[1], f"{args.train} has")
-        test_name = f"{args.test} ({len(y_test)} images)"
-    elif data.X_test is not None:
-        X_test, y_test = data.X_test, data.y_test
-        test_name = f"the test split of {data.name} ({len(y_test)} images)"
-    else:
-        X, X_test, y, y_test = _hold_out(X, y, args)
-        test_name = f"a stratified {args.test_size:.0%} hold-out ({len(y_test)} images)"
+    X, y, X_test, y_test, test_name = _test_split(data, args, dtype)
     if args.report is not None and _image_shape(X.shape[1]) is None:
         raise UsageError(
             f"--report draws images as squares, but {args.train} has images of "
             f"{X.shape[1]} pixels, not a square number"
         )
-    model = build_model(args)
+    _default_early_stopping(model, y, args)
     _check_memory(model, X, y)
-    print(f"train: {data.name}, {len(y)} images of {X.shape[1]} pixels")
+    print(
+        f"train: {data.name}, {len(y)} images of {X.shape[1]} pixels, "
+        f"in {np.dtype(dtype).name}"
+        + ("" if args.float64 else " (--float64: in float64)")
+    )
     print(f"test: {test_name}")
     _fit(model, X, y, progress_callback(args.progress), args.device)
     if args.device is not None:
@@ -315,7 +354,8 @@ def train(args):
         model = move_to(model, "numpy")
     print(f"test accuracy: {model.score(X_test, y_test):.4f}")
     if args.save is not None:
-        _persistence.save(model, args.save)
+        # Through a symbolic link, the file it points to is replaced.
+        _persistence.save(model, os.path.realpath(args.save))
         print(f"saved: {args.save}")
     if args.report is not None:
         source = args.test if args.test is not None else args.train
@@ -323,13 +363,67 @@ def train(args):
             print(f"report: {path}")
 
 
-def _hold_out(X, y, args):
+def _test_split(data, args, dtype):
+    """X, y, X_test, y_test and a description of the test images."""
+    X, y = data.X, data.y
+    if args.test is not None:
+        X_test, y_test = read_data(args.test, args.test_label_column, dtype).test_part()
+        _check_n_features(X_test, args.test, X.shape[1], f"{args.train} has")
+        _warn_about_labels(np.unique(y), y_test, args.test, "--test-label-column")
+        return X, y, X_test, y_test, f"{args.test} ({len(y_test)} images)"
+    if data.X_test is not None:
+        test_name = f"the test split of {data.name} ({len(data.y_test)} images)"
+        return X, y, data.X_test, data.y_test, test_name
     try:
-        return train_test_split(
+        X, X_test, y, y_test = train_test_split(
             X, y, test_size=args.test_size, stratify=y, random_state=args.random_state
         )
     except ValueError as exc:
         raise UsageError(f"{args.train}: cannot hold out a test split ({exc})") from exc
+    test_name = f"a stratified {args.test_size:.0%} hold-out ({len(y_test)} images)"
+    return X, y, X_test, y_test, test_name
+
+
+def _default_early_stopping(model, y, args):
+    """Train's early stopping by default, off where the data are too few for it.
+
+    The stratified validation split needs a sample of each class on both sides.
+    """
+    if args.early_stopping is not None or not model.early_stopping:
+        return
+    n_samples, n_classes = len(y), len(np.unique(y))
+    n_validation = math.ceil(model.validation_fraction * n_samples)
+    if min(n_validation, n_samples - n_validation) < max(n_classes, 2):
+        model.set_params(early_stopping=False)
+        print(
+            f"{PROG}: note: early stopping off: {n_samples} training images are "
+            f"too few for a validation split of {model.validation_fraction:g} "
+            f"holding each of {n_classes} classes",
+            file=sys.stderr,
+        )
+
+
+def _warn_about_labels(classes, y, source, flag):
+    """Warn when labels look read from the wrong column: classes never seen in
+    training, or nearly all one class (as an image's edge pixel is)."""
+    known = set(np.asarray(classes).tolist())
+    values, counts = np.unique(y, return_counts=True)
+    unseen = [label for label in values.tolist() if label not in known]
+    hint = f"if the labels are in another column, pass {flag} (-1: the last)"
+    if unseen:
+        problem = (
+            f"labels {_some(unseen)} are not among the training classes "
+            f"{_some(sorted(known))}"
+        )
+    elif len(known) > 2 and len(y) >= 20 and counts.max() > 0.9 * len(y):
+        problem = (
+            f"{counts.max() / len(y):.0%} of the labels are "
+            f"{values[counts.argmax()].item()!r}, while training saw {len(known)} "
+            "classes"
+        )
+    else:
+        return
+    print(f"{PROG}: warning: {source}: {problem}; {hint}", file=sys.stderr)
 
 
 def _check_memory(model, X, y):
@@ -444,14 +538,16 @@ def _noticing_interrupts():
 def evaluate(args):
     """Print accuracy, per-class precision and recall, and the confusion matrix."""
     model = load_model(args.model)
-    X, y = read_data(args.test, args.label_column).test_part()
+    data = read_data(args.test, args.label_column)
+    X, y = data.test_part()
     _check_n_features(X, args.test, model.n_features_in_)
     _check_labels(model, y, args.test)
+    _warn_about_labels(model.classes_, y, args.test, "--label-column")
     y_pred = model.predict(X)
     print(f"accuracy: {np.mean(y_pred == y):.4f} on {len(y)} images of {args.test}")
     print()
     labels = np.union1d(model.classes_, y)
-    names = _label_names(args.test, labels)
+    names = _label_names(args.test, labels, data.class_names)
     print(
         classification_report(
             y, y_pred, labels=labels, target_names=names, digits=4, zero_division=0
@@ -461,14 +557,14 @@ def evaluate(args):
     print(_format_matrix(confusion_matrix(y, y_pred, labels=labels), names))
 
 
-def _label_names(source, labels):
-    """The labels' names: Fashion-MNIST's articles, or the labels as text."""
-    fashion = source == "fashion-mnist" or (
-        Path(source).is_dir()
-        and Path(source).resolve() == Path(FASHION_MNIST_DIR).resolve()
-    )
-    if fashion and set(labels.tolist()) <= set(range(len(FASHION_MNIST_CLASSES))):
-        return [FASHION_MNIST_CLASSES[label] for label in labels]
+def _label_names(source, labels, class_names=None):
+    """The labels' names: the data set's (Fashion-MNIST's articles), or as text."""
+    if class_names is None and (
+        source == "fashion-mnist" or _is_fashion_mnist_folder(source)
+    ):
+        class_names = datasets.FASHION_MNIST_CLASSES
+    if class_names is not None and set(labels.tolist()) <= set(range(len(class_names))):
+        return [class_names[label] for label in labels]
     return [str(label) for label in labels]
 
 
@@ -498,18 +594,36 @@ def _some(values, n=10):
 
 
 def predict(args):
-    """Write the predicted labels as a CSV file with one column, ``label``."""
-    _check_outputs([args.model, args.input], [args.output])
+    """Write the predicted labels, or with ``--proba`` the probabilities, as CSV.
+
+    Labels: a column ``label``, and ``name`` where the data set names its
+    classes. Probabilities: one column per class, named by the class.
+    """
+    _check_outputs([args.model, args.input], {"--output": args.output})
     model = load_model(args.model)
     if args.label_column is None:
-        X = read_pixels(args.input, model.n_features_in_)
+        data = read_pixels(args.input, model.n_features_in_)
     else:
-        X = read_data(args.input, args.label_column).test_part()[0]
+        data = read_data(args.input, args.label_column)
+    X = data.test_part()[0]
     _check_n_features(X, args.input, model.n_features_in_)
-    labels = model.predict(X)
-    text = "label\n" + "".join(f"{label}\n" for label in labels)
-    _persistence.write_atomically(args.output, text.encode())
-    print(f"predicted {len(labels)} labels: {args.output}")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    names = _label_names(args.input, model.classes_, data.class_names)
+    named = names != [str(label) for label in model.classes_]
+    if args.proba:
+        writer.writerow(names)
+        writer.writerows(np.char.mod("%.6g", model.predict_proba(X)).tolist())
+        what = f"probabilities of {len(model.classes_)} classes for {len(X)} images"
+    else:
+        labels = model.predict(X)
+        writer.writerow(["label", "name"] if named else ["label"])
+        index = np.searchsorted(model.classes_, labels)
+        rows = zip(labels, np.asarray(names)[index]) if named else zip(labels)
+        writer.writerows(rows)
+        what = f"{len(labels)} labels"
+    _write_output(args.output, out.getvalue().encode())
+    print(f"predicted {what}: {args.output}")
 
 
 def _check_n_features(X, source, n_features, owner="the model was trained on"):
@@ -526,7 +640,7 @@ def export(args):
     except ImportError as exc:
         raise UsageError(f"export: {exc}") from exc
     _check_opset(args.target_opset)
-    _check_outputs([args.model], [args.output])
+    _check_outputs([args.model], {"--output": args.output})
     model = load_model(args.model)
     dtype = np.float64 if args.float64 else np.float32
     onx = tinynn_onnx.to_onnx(
@@ -534,11 +648,10 @@ def export(args):
         np.zeros((1, model.n_features_in_), dtype),
         target_opset=args.target_opset,
     )
-    output = Path(args.output)
     content = onx.SerializeToString()
-    _persistence.write_atomically(output, content)
+    _write_output(args.output, content)
     print(
-        f"exported {args.model} to {output}: {len(content)} bytes, input X "
+        f"exported {args.model} to {args.output}: {len(content)} bytes, input X "
         f"{np.dtype(dtype).name} of shape (N, {model.n_features_in_})"
     )
 
@@ -554,30 +667,105 @@ def _check_opset(opset):
         )
 
 
-def _check_outputs(inputs, outputs):
-    """Refuse outputs that are one of the inputs or cannot be written."""
-    for output in filter(None, outputs):
-        path = Path(output)
+def _check_outputs(inputs, outputs, stream=True):
+    """Refuse outputs that are an input, or that cannot be written as they are.
+
+    ``outputs`` maps flags to paths (None: not given). An output may be a new
+    file or a regular file (replaced atomically), or, with ``stream``, a FIFO or
+    a character device such as /dev/null (written into); nothing else is ever
+    replaced. The directory of a new file must accept one.
+    """
+    for flag, output in outputs.items():
+        if output is None:
+            continue
         for source in filter(None, inputs):
             # Names such as "digits" are no files; links and hard links are.
-            if path.exists() and Path(source).exists() and path.samefile(source):
-                raise UsageError(
-                    f"{output}: is also an input of this command; refusing to "
-                    "write over it"
-                )
-        if path.is_dir():
-            raise UsageError(f"{output}: is a directory; expected a file name")
-        if not path.parent.is_dir():
-            raise UsageError(f"{output}: no such directory {path.parent}")
-        _check_directory(path.parent)
+            if os.path.exists(output) and Path(source).exists():
+                if Path(output).samefile(source):
+                    raise UsageError(
+                        f"{flag} {output}: is also an input of this command; "
+                        "refusing to write over it"
+                    )
+        kind = _file_kind(output)
+        if kind is None:
+            _probe_directory(Path(os.path.realpath(output)).parent, flag, output)
+        elif kind != "a regular file" and not (stream and kind in _STREAMS):
+            accepted = "a regular file" + (", a FIFO or a character device" * stream)
+            raise UsageError(
+                f"{flag} {output}: is {kind}; expected {accepted} or a new file "
+                "name, and refusing to replace it"
+            )
 
 
-def _check_directory(directory):
-    """The directory, or its nearest existing parent, must be writable."""
-    path = Path(directory).absolute()
+# What an output may be besides a regular file: written into, never replaced.
+_STREAMS = ("a FIFO", "a character device")
+
+
+def _file_kind(path):
+    """What ``path`` is (through symbolic links): None if nothing, else a phrase."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:  # a dangling link too: its target would be created
+        return None
+    except OSError as exc:
+        raise UsageError(f"{path}: {exc.strerror}") from exc
+    for test, kind in [
+        (stat.S_ISREG, "a regular file"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]:
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def _write_output(path, content):
+    """Write ``content`` (bytes): atomically over a regular file or a new one,
+    straight into a FIFO or a character device, through symbolic links."""
+    real = os.path.realpath(path)
+    if _file_kind(real) in _STREAMS:
+        with open(real, "wb") as file:
+            file.write(content)
+    else:
+        _persistence.write_atomically(real, content)
+
+
+def _probe_directory(directory, flag, output):
+    """Create and remove a file in ``directory``: the one sure test of writing."""
+    if not Path(directory).is_dir():
+        raise UsageError(f"{flag} {output}: no such directory {directory}")
+    try:
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=".sklearn-tinynn-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(
+            f"{flag} {output}: cannot write into {directory} ({exc.strerror})"
+        ) from exc
+
+
+def _check_report_directory(directory, save):
+    """The report's folder: a folder or a new name, other than --save's file,
+    whose nearest existing parent accepts a new folder."""
+    path = Path(os.path.realpath(directory))
+    if save is not None and path == Path(os.path.realpath(save)):
+        raise UsageError(
+            f"--report {directory}: is also the --save file; give the report a "
+            "folder of its own"
+        )
+    kind = _file_kind(path)
+    if kind not in (None, "a directory"):
+        raise UsageError(f"--report {directory}: is {kind}; expected a folder")
     existing = next(p for p in (path, *path.parents) if p.exists())
-    if not (existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)):
-        raise UsageError(f"{directory}: cannot write into {existing}")
+    try:
+        Path(tempfile.mkdtemp(dir=existing, prefix=".sklearn-tinynn-")).rmdir()
+    except OSError as exc:
+        raise UsageError(
+            f"--report {directory}: cannot write into {existing} ({exc.strerror})"
+        ) from exc
 
 
 # ------------------------------------------------------------------ report
@@ -634,7 +822,7 @@ def make_parser():
     )
     evaluate_parser.add_argument("--model", required=True, help="a .skops file")
     evaluate_parser.add_argument("--test", required=True, help="data source")
-    _add_label_column(evaluate_parser)
+    _add_label_column(evaluate_parser, "--label-column", "--test")
     predict_parser = commands.add_parser(
         "predict", help="write a saved model's predictions as CSV"
     )
@@ -642,12 +830,23 @@ def make_parser():
     predict_parser.add_argument(
         "--input", required=True, help="data source, or a CSV of pixels only"
     )
-    predict_parser.add_argument("--output", required=True, help="CSV file to write")
+    predict_parser.add_argument(
+        "--output",
+        required=True,
+        help="CSV file to write: a column label (and name, for data sets that "
+        "name their classes, such as fashion-mnist)",
+    )
+    predict_parser.add_argument(
+        "--proba",
+        action="store_true",
+        help="write the probabilities instead: one column per class, named by class",
+    )
     predict_parser.add_argument(
         "--label-column",
-        type=int,
-        help="index of a label column to ignore in a CSV file; -1 for the last "
-        "(default: a CSV of pixels only, or a label in column 0)",
+        type=_label_column,
+        metavar="{N,auto}",
+        help="index of a label column to ignore in a CSV file; -1 for the last, "
+        "auto to detect it (default: a CSV of pixels only, or a label detected)",
     )
     _add_export_parser(commands)
     return parser
@@ -666,17 +865,20 @@ def _add_export_parser(commands):
     )
     parser.add_argument(
         "--target-opset",
-        type=_positive_int,
+        type=_integer,
         help="ONNX opset of the graph (default: the newest skl2onnx supports)",
     )
 
 
-def _add_label_column(parser):
+def _add_label_column(parser, flag, source_flag):
     parser.add_argument(
-        "--label-column",
-        type=int,
-        default=0,
-        help="index of the label column in CSV files; -1 for the last (default: 0)",
+        flag,
+        type=_label_column,
+        default="auto",
+        metavar="{N,auto}",
+        help=f"index of the label column of the {source_flag} CSV file; -1 for the "
+        "last; auto: the first, or the last where the first looks like an "
+        "image's corner pixel (default: auto)",
     )
 
 
@@ -698,35 +900,15 @@ def _add_train_parser(commands):
         default=0.25,
         help="fraction held out for testing when there is no test data (default: 0.25)",
     )
-    _add_label_column(parser)
+    _add_label_column(parser, "--label-column", "--train")
+    _add_label_column(parser, "--test-label-column", "--test")
     parser.add_argument("--preset", choices=sorted(PRESETS), help=_preset_help())
-    hyper = parser.add_argument_group(
-        "hyperparameters (default: TwoLayerNNClassifier's, or the preset's)"
-    )
-    hyper.add_argument("--hidden", type=_positive_int, help="hidden units")
-    hyper.add_argument("--activation", choices=["relu", "tanh", "logistic", "identity"])
-    hyper.add_argument("--solver", choices=["adam", "sgd", "gd", "lbfgs"])
-    hyper.add_argument(
-        "--learning-rate", type=_positive_float, help="initial step size"
-    )
-    hyper.add_argument(
-        "--schedule",
-        choices=["constant", "invscaling", "adaptive"],
-        help="learning-rate schedule of sgd and gd",
-    )
-    hyper.add_argument("--max-iter", type=_positive_int, help="epochs")
-    hyper.add_argument("--batch-size", type=_positive_int)
-    hyper.add_argument("--alpha", type=_nonnegative_float, help="L2 penalty")
-    hyper.add_argument("--tol", type=_nonnegative_float)
-    hyper.add_argument("--n-iter-no-change", type=_positive_int)
-    hyper.add_argument(
-        "--early-stopping",
+    parser.add_argument(
+        "--float64",
         action="store_true",
-        default=None,
-        help="stop when the score on a validation split stops improving",
+        help="train in float64 (default: float32, half the memory of float64)",
     )
-    hyper.add_argument("--validation-fraction", type=_fraction)
-    hyper.add_argument("--random-state", type=int, default=0, help="(default: 0)")
+    _add_hyperparameters(parser)
     parser.add_argument(
         "--device",
         choices=["cpu", "cuda", "mps"],
@@ -749,34 +931,104 @@ def _add_train_parser(commands):
     )
 
 
+def _add_hyperparameters(parser):
+    """TwoLayerNNClassifier's parameters, as flags of the same names."""
+    hyper = parser.add_argument_group(
+        "hyperparameters (TwoLayerNNClassifier's parameters of the same names; "
+        "default: the estimator's, or the preset's, except as noted)"
+    )
+    add = hyper.add_argument
+    add("--hidden-layer-size", "--hidden", type=_integer, help="hidden units")
+    add("--activation", choices=["relu", "tanh", "logistic", "identity"])
+    add("--solver", choices=["adam", "sgd", "gd", "lbfgs"])
+    add("--learning-rate-init", type=_number, help="initial step size")
+    add(
+        "--learning-rate",
+        type=_schedule,
+        metavar="{" + ",".join(_SCHEDULES) + "}",
+        help="step-size schedule of sgd and gd (the initial step is "
+        "--learning-rate-init)",
+    )
+    add("--power-t", type=_number, help="exponent of the invscaling schedule")
+    add("--momentum", type=_number, help="momentum of sgd and gd")
+    add("--nesterovs-momentum", action=argparse.BooleanOptionalAction)
+    add("--beta-1", type=_number, help="adam's first-moment decay")
+    add("--beta-2", type=_number, help="adam's second-moment decay")
+    add("--epsilon", type=_number, help="adam's numerical stability term")
+    add("--max-iter", type=_integer, help="epochs")
+    add("--max-fun", type=_integer, help="lbfgs's most loss evaluations")
+    add("--batch-size", type=_batch_size, help="an integer, or auto")
+    add("--shuffle", action=argparse.BooleanOptionalAction)
+    add("--alpha", type=_number, help="L2 penalty")
+    add("--class-weight", choices=["balanced"], help="weigh classes by 1 / frequency")
+    add("--tol", type=_number)
+    add("--n-iter-no-change", type=_integer)
+    add(
+        "--early-stopping",
+        action=argparse.BooleanOptionalAction,
+        help="stop when the score on a validation split stops improving (on by "
+        "default here, off in the estimator: without it a default run goes on "
+        "training past its best epoch, for longer and to a lower test accuracy; "
+        "off by itself, with a note, when the data are too few for a validation "
+        "split)",
+    )
+    add("--validation-fraction", type=_number)
+    add(
+        "--random-state",
+        type=_integer,
+        default=0,
+        help="also draws the hold-out test split (default here: 0)",
+    )
+
+
 def _preset_help():
     notebook = ", ".join(f"{k}={v}" for k, v in PRESETS["notebook"].items())
     return f"notebook: the original 784-10-10 network ({notebook}); options override"
 
 
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
+# Argument types only parse; the estimator's constraints check the values.
 
 
-def _positive_float(text):
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
-    return value
+def _integer(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
 
 
-def _nonnegative_float(text):
-    value = float(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
-    return value
+def _number(text):
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def _batch_size(text):
+    return text if text == "auto" else _integer(text)
+
+
+def _label_column(text):
+    return text if text == "auto" else _integer(text)
+
+
+def _schedule(text):
+    if text in _SCHEDULES:
+        return text
+    try:
+        float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected one of {', '.join(_SCHEDULES)}, got {text!r}"
+        ) from None
+    raise argparse.ArgumentTypeError(
+        f"{text} is a step size: pass it as --learning-rate-init {text} "
+        "(--learning-rate is the schedule, as in TwoLayerNNClassifier: "
+        f"{', '.join(_SCHEDULES)})"
+    )
 
 
 def _fraction(text):
-    value = float(text)
+    value = _number(text)
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text}")
     return value
@@ -792,7 +1044,7 @@ def main(argv=None):
     ----------
     argv : list of str, default=None
         The arguments; ``None`` means ``sys.argv[1:]``. No arguments run the
-        demo: ``train --train mnist-sample --learning-rate 0.01 --early-stopping``.
+        demo: ``train --train mnist-sample --learning-rate-init 0.01``.
 
     Returns
     -------
@@ -806,7 +1058,7 @@ def main(argv=None):
     >>> from sklearn_tinynn._cli import main
     >>> main(["train", "--train", "digits", "--solver", "lbfgs", "--max-iter", "50",
     ...       "--progress", "none"])  # doctest: +ELLIPSIS
-    train: digits, 1347 images of 64 pixels
+    train: digits, 1347 images of 64 pixels, in float32 (--float64: in float64)
     test: a stratified 25% hold-out (450 images)
     test accuracy: 0.9...
     0

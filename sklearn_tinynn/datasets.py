@@ -23,11 +23,16 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
+    "FASHION_MNIST_CLASSES",
+    "FASHION_MNIST_HOME",
+    "count_csv_columns",
     "fetch_mnist",
+    "load_fashion_mnist",
     "load_idx",
     "load_mnist_csv",
     "load_mnist_idx",
     "load_mnist_sample",
+    "load_pixels_csv",
 ]
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -153,13 +158,15 @@ def load_mnist_csv(path, *, label_column=0, n_pixels=_MNIST_PIXELS, max_bytes=No
     ----------
     path : str or path-like
         The CSV file, plain or gzipped (recognised by its content, not its name).
-    label_column : int, default=0
+    label_column : int or 'auto', default=0
         Index of the label column, negative counting from the end: ``0`` for the
         classic ``mnist_train.csv`` and ``mnist_test.csv``, ``-1`` for files with
-        the label last.
-    n_pixels : int, default=784
+        the label last. ``'auto'`` chooses between the two from the first 1,000
+        rows: the last column when the first is mostly one value (as the corner
+        pixel of an image is) and the last varies more, else the first.
+    n_pixels : int or 'auto', default=784
         Number of pixel columns per row; every row must have ``n_pixels + 1``
-        columns.
+        columns. ``'auto'``: one less than the columns of the first line.
     max_bytes : int, default=None
         The most bytes a gzipped file may decompress to. ``None`` means 50 times
         its size on disk, and at least 64 MiB: MNIST-style CSV files compress
@@ -199,10 +206,116 @@ def load_mnist_csv(path, *, label_column=0, n_pixels=_MNIST_PIXELS, max_bytes=No
     ((2, 784), dtype('uint8'), array([7, 2]))
     >>> X[0, :3]
     array([255,   0,   0], dtype=uint8)
+    >>> X, y = load_mnist_csv(path, label_column="auto", n_pixels="auto")
+    >>> X.shape, y
+    ((2, 784), array([7, 2]))
     >>> tmp.cleanup()
     """
+    if n_pixels == "auto":
+        n_pixels = count_csv_columns(path, max_bytes=max_bytes) - 1
+        if n_pixels < 1:
+            raise ValueError(
+                f"{path}, line 1: a single column; expected a label and the "
+                "pixels, comma-separated"
+            )
     _check_csv_layout(label_column, n_pixels)
     return _read_csv(path, n_pixels, label_column, max_bytes)
+
+
+def load_pixels_csv(path, *, n_pixels="auto", max_bytes=None):
+    """Load images without labels from a CSV file of pixels only.
+
+    Each row holds one image: ``n_pixels`` integer pixel values 0-255, separated
+    by commas; the first line may be a header, by the rules of
+    :func:`load_mnist_csv`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file, plain or gzipped (recognised by its content, not its name).
+    n_pixels : int or 'auto', default='auto'
+        Number of columns per row; ``'auto'``: those of the first line.
+    max_bytes : int, default=None
+        The most bytes a gzipped file may decompress to; see
+        :func:`load_mnist_csv`.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_pixels), dtype uint8
+        The pixel values, in file order.
+
+    Raises
+    ------
+    ValueError
+        As :func:`load_mnist_csv`, naming the file and the line.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_tinynn.datasets import load_pixels_csv
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = Path(tmp.name) / "pixels.csv"
+    >>> _ = path.write_text("pixel0,pixel1,pixel2\\n0,128,255\\n7,0,0\\n")
+    >>> load_pixels_csv(path)
+    array([[  0, 128, 255],
+           [  7,   0,   0]], dtype=uint8)
+    >>> tmp.cleanup()
+    """
+    if n_pixels == "auto":
+        n_pixels = count_csv_columns(path, max_bytes=max_bytes)
+    if not _is_integer(n_pixels) or n_pixels < 1:
+        raise ValueError(
+            f"n_pixels must be a positive integer or 'auto', got {n_pixels!r}"
+        )
+    return _read_csv(path, n_pixels, None, max_bytes)[0]
+
+
+def count_csv_columns(path, *, max_bytes=None):
+    """Count the comma-separated cells of a CSV file's first line.
+
+    Reads the first line only (at most 1 MiB of it), to tell a file's layout
+    before loading it: ``n_pixels + 1`` columns with labels, ``n_pixels``
+    without.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file, plain or gzipped (recognised by its content, not its name).
+    max_bytes : int, default=None
+        The most bytes a gzipped file may decompress to; see
+        :func:`load_mnist_csv`.
+
+    Returns
+    -------
+    n_columns : int
+        The number of cells of the first line; 0 for an empty file.
+
+    Raises
+    ------
+    ValueError
+        If the first line is longer than 1 MiB, or the file is not UTF-8 text.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_tinynn.datasets import count_csv_columns
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = Path(tmp.name) / "digits.csv"
+    >>> _ = path.write_text("label,pixel0,pixel1\\n3,0,255\\n")
+    >>> count_csv_columns(path)
+    3
+    >>> tmp.cleanup()
+    """
+    with _open_text(path, max_bytes) as text:
+        line = text.readline(_FIRST_LINE_CHARS + 2).rstrip("\n")
+    if len(line) > _FIRST_LINE_CHARS:
+        raise ValueError(
+            f"{path}, line 1: longer than {_FIRST_LINE_CHARS:,} characters; "
+            "expected comma-separated integers"
+        )
+    return len(line.split(",")) if line.strip() else 0
 
 
 def _check_csv_layout(label_column, n_pixels):
@@ -210,10 +323,12 @@ def _check_csv_layout(label_column, n_pixels):
     if not _is_integer(n_pixels) or n_pixels < 1:
         raise ValueError(f"n_pixels must be a positive integer, got {n_pixels!r}")
     n_columns = n_pixels + 1
+    if label_column == "auto":
+        return
     if not _is_integer(label_column) or not -n_columns <= label_column < n_columns:
         raise ValueError(
-            f"label_column must be an integer from {-n_columns} to {n_columns - 1} "
-            f"for rows of {n_columns} columns, got {label_column!r}"
+            f"label_column must be 'auto' or an integer from {-n_columns} to "
+            f"{n_columns - 1} for rows of {n_columns} columns, got {label_column!r}"
         )
 
 
@@ -225,8 +340,9 @@ def _is_integer(value):
 def _read_csv(path, n_pixels, label_column, max_bytes=None):
     """Read a CSV file of ``n_pixels`` pixels per row and a label at ``label_column``.
 
-    ``label_column=None`` reads pixels only; ``y`` is then None. The file is read
-    and parsed ``_CHUNK_LINES`` lines at a time.
+    ``label_column=None`` reads pixels only; ``y`` is then None; ``'auto'`` is
+    decided on the first chunk. The file is read and parsed ``_CHUNK_LINES``
+    lines at a time.
     """
     n_columns = n_pixels + (label_column is not None)
     X_parts, y_parts = [], []
@@ -240,7 +356,11 @@ def _read_csv(path, n_pixels, label_column, max_bytes=None):
         while chunk := list(itertools.islice(lines, _CHUNK_LINES)):
             n_before = chunk[0][0] - 1
             rows = [line for _, line in chunk]
-            table = _parse_rows(path, rows, n_before, n_columns, label_column)
+            # Until it is detected, errors describe the label as the first column.
+            named = 0 if label_column == "auto" else label_column
+            table = _parse_rows(path, rows, n_before, n_columns, named)
+            if label_column == "auto":
+                label_column = _detect_label_column(table)
             _check_pixels(path, table, n_before, label_column)
             if label_column is not None:
                 # A copy: a view would keep the whole int64 table alive.
@@ -281,30 +401,47 @@ def _csv_lines(path, text, max_chars):
         yield number, line
 
 
-def _first_line(path, max_bytes=None):
-    """The first line of a (possibly gzipped) text file, to count its columns."""
-    with _open_text(path, max_bytes) as text:
-        line = text.readline(_FIRST_LINE_CHARS + 2).rstrip("\n")
-    if len(line) > _FIRST_LINE_CHARS:
-        raise ValueError(
-            f"{path}, line 1: longer than {_FIRST_LINE_CHARS:,} characters; "
-            "expected comma-separated integers"
-        )
-    return line
-
-
 def _is_header(line):
-    """Tell whether a first line is a header: not all numbers, or the column numbers.
+    """Tell whether a first line is a header: no number at all, or column numbers.
 
-    Column numbers count from 0 (pandas) or 1; no 8-bit image starts that way
-    beyond a few pixels.
+    Column numbers count from 0 (pandas) or 1, possibly beside a name for the
+    label column (``label,0,1,...`` or ``0,1,...,label``); no 8-bit image
+    starts that way beyond a few pixels. A line of numbers with a few damaged
+    cells (a letter O for a zero, a NUL byte, a stray BOM) is no header: it is
+    parsed as data, and its error names line 1.
     """
     cells = line.split(",")
-    try:
-        values = [float(cell) for cell in cells]
-    except ValueError:
+    numbers = [_number(cell) for cell in cells]
+    if all(value is None for value in numbers):
         return True
-    return values in (list(range(len(cells))), list(range(1, len(cells) + 1)))
+    # A name for the label column, first or last, beside numbered pixels.
+    if numbers[0] is None:
+        numbers = numbers[1:]
+    elif numbers[-1] is None:
+        numbers = numbers[:-1]
+    return None not in numbers and any(
+        numbers == list(range(start, start + len(numbers))) for start in (0, 1)
+    )
+
+
+def _number(cell):
+    """The cell as a float, or None if it is not a number."""
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def _detect_label_column(table):
+    """0 or -1: the first column, unless it looks like an edge pixel and the last not.
+
+    An image's corner pixel is mostly one value (background); labels vary.
+    """
+    shares = [
+        np.unique(table[:, column], return_counts=True)[1].max() / len(table)
+        for column in (0, -1)
+    ]
+    return -1 if shares[0] > 0.5 and shares[1] < shares[0] else 0
 
 
 def _parse_rows(path, lines, n_before, n_columns, label_column):
@@ -492,42 +629,65 @@ def _read_into(stream, buffer):
     return found
 
 
-def load_mnist_idx(directory, *, max_bytes=None):
-    """Load the MNIST training and test sets from the four standard IDX files.
+def load_mnist_idx(
+    directory, *, subset="all", return_X_y=False, as_frame=False, max_bytes=None
+):
+    """Load an MNIST-style data set from its four standard IDX files.
 
     The directory must hold ``train-images-idx3-ubyte``,
     ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte`` and
     ``t10k-labels-idx1-ubyte``, each possibly gzipped with a ``.gz`` suffix, or
     with a dot before ``idx`` (``train-images.idx3-ubyte``). Fashion-MNIST comes
-    in the same files.
+    in the same files (see also :func:`load_fashion_mnist`).
 
     Parameters
     ----------
     directory : str or path-like
-        The directory holding the four files.
+        The directory holding the files.
+    subset : {'all', 'train', 'test'}, default='all'
+        Which images: the training files', the test (``t10k``) files', or both,
+        the training images first. Only the files of the subset are read.
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+    as_frame : bool, default=False
+        Return the data as a pandas DataFrame (columns ``pixel_ROW_COLUMN``) and
+        the target as a Series named ``label``.
     max_bytes : int, default=None
         The most bytes each gzipped file may decompress to; see :func:`load_idx`.
 
     Returns
     -------
-    X_train : ndarray of shape (n_train, n_pixels), dtype uint8
-        The training images, each flattened row by row (784 pixels for MNIST).
-    y_train : ndarray of shape (n_train,), dtype int64
-        The training labels.
-    X_test : ndarray of shape (n_test, n_pixels), dtype uint8
-        The test images.
-    y_test : ndarray of shape (n_test,), dtype int64
-        The test labels.
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with the attributes
+
+        data : ndarray of shape (n_samples, n_pixels), dtype uint8, or DataFrame
+            The pixels, one image per row, read row by row (784 for MNIST).
+        target : ndarray of shape (n_samples,), dtype int64, or Series
+            The labels.
+        images : ndarray of shape (n_samples, height, width), dtype uint8
+            The same pixels in the shape of the images.
+        frame : DataFrame or None
+            With ``as_frame=True``, the pixels and the target in one frame.
+        feature_names : list of str
+            ``pixel_ROW_COLUMN`` for each column.
+        target_names : ndarray
+            The labels found, sorted.
+        DESCR : str
+            Where the data come from.
+    (data, target) : tuple if ``return_X_y`` is True
+        The two arrays (or frame and series) of the Bunch.
 
     Raises
     ------
     FileNotFoundError
-        If one of the four files is missing; the message names the directory and
+        If a file of the subset is missing; the message names the directory and
         the file names looked for.
     ValueError
-        If a file is not valid IDX (see :func:`load_idx`), the images are not a
-        3-D uint8 array or the labels a 1-D integer array, or the numbers of
-        images and labels differ.
+        If ``subset`` is not one of 'all', 'train' and 'test', a file is not valid
+        IDX (see :func:`load_idx`), the images are not a 3-D uint8 array of at
+        least one image of at least one pixel or the labels a 1-D integer array,
+        the numbers of images and labels differ, or (for 'all') the training and
+        test images differ in size. The message names the file.
 
     Examples
     --------
@@ -543,33 +703,197 @@ def load_mnist_idx(directory, *, max_bytes=None):
     >>> write_idx("train-labels-idx1-ubyte", [3, 1], 2)
     >>> write_idx("t10k-images-idx3-ubyte", [9] * 4, 1, 2, 2)
     >>> write_idx("t10k-labels-idx1-ubyte", [7], 1)
-    >>> X_train, y_train, X_test, y_test = load_mnist_idx(tmp.name)
+    >>> X_train, y_train = load_mnist_idx(tmp.name, subset="train", return_X_y=True)
     >>> X_train
     array([[0, 1, 2, 3],
            [4, 5, 6, 7]], dtype=uint8)
-    >>> y_train, X_test.shape, y_test
-    (array([3, 1]), (1, 4), array([7]))
+    >>> digits = load_mnist_idx(tmp.name)
+    >>> digits.target, digits.images.shape, digits.target_names
+    (array([3, 1, 7]), (3, 2, 2), array([1, 3, 7]))
     >>> tmp.cleanup()
     """
-    X_train, y_train = _load_idx_split(directory, "train", max_bytes)
-    X_test, y_test = _load_idx_split(directory, "t10k", max_bytes)
-    return X_train, y_train, X_test, y_test
+    _check_subset(subset)
+    images, labels = _load_idx_subset(directory, subset, max_bytes)
+    descr = f"MNIST-style IDX data set, subset {subset!r}, read from {directory}."
+    return _bunch(
+        images, labels, np.unique(labels), descr, "label", return_X_y, as_frame
+    )
+
+
+FASHION_MNIST_HOME = "/usr/share/datasets/fashion-mnist"
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+_FASHION_DESCR = """\
+Fashion-MNIST: 70,000 images of clothing
+-----------------------------------------
+
+Zalando Research's Fashion-MNIST (MIT licence): 28x28 grey images of articles
+of clothing, 60,000 to train ('train') and 10,000 to test ('test'), in the
+format and sizes of MNIST, 7,000 of each class. Labels 0-9 stand for the
+articles in target_names.
+"""
+
+
+def load_fashion_mnist(
+    data_home=None, *, subset="all", return_X_y=False, as_frame=False
+):
+    """Load Fashion-MNIST from the Debian package's folder, or from ``data_home``.
+
+    Reads the four IDX files that Debian's ``dataset-fashion-mnist`` package
+    installs in ``/usr/share/datasets/fashion-mnist`` (``apt-get install
+    dataset-fashion-mnist``), or the same files (gzipped or not) from another
+    folder, with :func:`load_mnist_idx`. Nothing is downloaded.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        The folder holding the four IDX files; ``None`` means
+        ``/usr/share/datasets/fashion-mnist``.
+    subset : {'all', 'train', 'test'}, default='all'
+        The 60,000 training images, the 10,000 test images, or both (training
+        first).
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+    as_frame : bool, default=False
+        Return the data as a pandas DataFrame and the target as a Series named
+        ``label``.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        As :func:`load_mnist_idx`, with ``target_names`` the names of the ten
+        articles (``'T-shirt/top'``, ``'Trouser'``, ..., ``'Ankle boot'``, the
+        module's ``FASHION_MNIST_CLASSES``): label ``i`` is
+        ``target_names[i]``.
+    (data, target) : tuple if ``return_X_y`` is True
+        The two arrays (or frame and series) of the Bunch.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder or one of its files is missing; the message names where
+        it looked and how to install the package.
+    ValueError
+        As :func:`load_mnist_idx`.
+
+    Examples
+    --------
+    >>> from sklearn_tinynn.datasets import load_fashion_mnist
+    >>> fashion = load_fashion_mnist(subset="test")  # doctest: +SKIP
+    >>> fashion.data.shape, fashion.target_names[fashion.target[0]]  # doctest: +SKIP
+    ((10000, 784), np.str_('Ankle boot'))
+    """
+    _check_subset(subset)
+    directory = FASHION_MNIST_HOME if data_home is None else data_home
+    install = (
+        "install Debian's package with 'apt-get install dataset-fashion-mnist' "
+        f"(it puts them in {FASHION_MNIST_HOME}), or pass data_home= a folder "
+        "holding the four IDX files"
+    )
+    if not Path(directory).is_dir():
+        raise FileNotFoundError(
+            f"Fashion-MNIST: no folder {directory} (looked for its IDX files "
+            f"there); {install}"
+        )
+    try:
+        images, labels = _load_idx_subset(directory, subset, None)
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"Fashion-MNIST: {exc}; {install}") from exc
+    names = np.array(FASHION_MNIST_CLASSES)
+    if labels.min() < 0 or labels.max() >= len(names):
+        raise ValueError(
+            f"Fashion-MNIST in {directory}: labels from {labels.min()} to "
+            f"{labels.max()}; expected 0-9"
+        )
+    return _bunch(images, labels, names, _FASHION_DESCR, "label", return_X_y, as_frame)
+
+
+_SUBSETS = ("all", "train", "test")
+
+
+def _check_subset(subset):
+    if subset not in _SUBSETS:
+        raise ValueError(
+            f"subset must be one of {', '.join(map(repr, _SUBSETS))}; got {subset!r}"
+        )
+
+
+def _load_idx_subset(directory, subset, max_bytes):
+    """The 3-D images and the labels of a subset of an IDX directory."""
+    splits = {"train": ["train"], "test": ["t10k"], "all": ["train", "t10k"]}
+    loaded = [_load_idx_split(directory, split, max_bytes) for split in splits[subset]]
+    (first, _, first_path), *others = loaded
+    for images, _, path in others:
+        if images.shape[1:] != first.shape[1:]:
+            raise ValueError(
+                f"{path} holds images of {images.shape[1]}x{images.shape[2]} "
+                f"pixels, but {first_path} of {first.shape[1]}x{first.shape[2]}; "
+                "expected one image size"
+            )
+    if len(loaded) == 1:
+        return loaded[0][:2]
+    return tuple(np.concatenate(parts) for parts in list(zip(*loaded))[:2])
 
 
 def _load_idx_split(directory, split, max_bytes):
-    """Load the flattened images and the labels of one split (train or t10k)."""
+    """The 3-D images, the labels and the images' path of one split (train, t10k)."""
     images_path = _find_idx_file(directory, f"{split}-images-idx3-ubyte")
     labels_path = _find_idx_file(directory, f"{split}-labels-idx1-ubyte")
     images = load_idx(images_path, max_bytes=max_bytes)
     labels = load_idx(labels_path, max_bytes=max_bytes)
     _check_idx_array(images_path, images, 3, "u", "3-D uint8 images")
     _check_idx_array(labels_path, labels, 1, "iu", "1-D integer labels")
+    if images.size == 0:
+        raise ValueError(
+            f"{images_path}: holds no image data (its header announces shape "
+            f"{images.shape}); expected at least one image of at least one pixel"
+        )
     if len(images) != len(labels):
         raise ValueError(
             f"{images_path} holds {len(images)} images but {labels_path} holds "
             f"{len(labels)} labels; expected one label per image"
         )
-    return images.reshape(len(images), -1), labels.astype(np.int64)
+    return images, labels.astype(np.int64), images_path
+
+
+def _bunch(images, labels, target_names, descr, target, return_X_y, as_frame):
+    """A scikit-learn ``load_*`` result from 3-D images and their labels."""
+    height, width = images.shape[1:]
+    X = images.reshape(len(images), -1)
+    feature_names = [
+        f"pixel_{row}_{col}" for row in range(height) for col in range(width)
+    ]
+    frame = None
+    y = labels
+    if as_frame:
+        import pandas as pd
+
+        frame = pd.DataFrame(X, columns=feature_names)
+        frame[target] = y
+        X, y = frame[feature_names], frame[target]
+    if return_X_y:
+        return X, y
+    from sklearn.utils import Bunch
+
+    return Bunch(
+        data=X,
+        target=y,
+        images=images,
+        frame=frame,
+        feature_names=feature_names,
+        target_names=target_names,
+        DESCR=descr,
+    )
 
 
 def _find_idx_file(directory, name):
@@ -777,34 +1101,12 @@ def load_mnist_sample(*, subset="all", return_X_y=False, as_frame=False):
     >>> X_train.shape, X_test.shape, X_train.dtype
     ((4000, 784), (1000, 784), dtype('uint8'))
     """
-    if subset not in _SAMPLE_SUBSETS:
-        raise ValueError(
-            f"subset must be one of {', '.join(map(repr, _SAMPLE_SUBSETS))}; "
-            f"got {subset!r}"
-        )
+    _check_subset(subset)
     X, y = _read_mnist_sample()
     rows = _SAMPLE_SUBSETS[subset]
-    X, y = X[rows], y[rows]
-    feature_names = [f"pixel_{row}_{col}" for row in range(28) for col in range(28)]
-    frame = None
-    if as_frame:
-        import pandas as pd
-
-        frame = pd.DataFrame(X, columns=feature_names)
-        frame["digit"] = y
-        X, y = frame[feature_names], frame["digit"]
-    if return_X_y:
-        return X, y
-    from sklearn.utils import Bunch
-
-    return Bunch(
-        data=X,
-        target=y,
-        images=np.asarray(X).reshape(-1, 28, 28),
-        frame=frame,
-        feature_names=feature_names,
-        target_names=np.arange(10),
-        DESCR=_SAMPLE_DESCR,
+    images = X[rows].reshape(-1, 28, 28)
+    return _bunch(
+        images, y[rows], np.arange(10), _SAMPLE_DESCR, "digit", return_X_y, as_frame
     )
 
 

@@ -7,10 +7,14 @@ as a user runs them; the other cases call ``main`` in-process, which is what
 the subprocess runs, to keep the suite fast.
 """
 
+import contextlib
+import os
 import re
 import resource
+import socket
 import subprocess
 import sys
+import threading
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -23,14 +27,9 @@ from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import train_test_split
 
 from sklearn_tinynn import TwoLayerNNClassifier
-from sklearn_tinynn._cli import (
-    FASHION_MNIST_CLASSES,
-    FASHION_MNIST_DIR,
-    PRESETS,
-    _label_names,
-    main,
-    write_report,
-)
+from sklearn_tinynn._cli import PRESETS, _label_names, main, read_data, write_report
+from sklearn_tinynn.datasets import FASHION_MNIST_CLASSES
+from sklearn_tinynn.datasets import FASHION_MNIST_HOME as FASHION_MNIST_DIR
 
 # A fast model for the CSV round trips.
 FAST = ["--solver", "lbfgs", "--max-iter", "40", "--hidden", "20", "--progress", "none"]
@@ -164,12 +163,14 @@ def test_label_column_last_gives_the_same_model(digits_csv, tmp_path, capsys):
         train["label"],
         label_last=True,
     )
-    first = train_in_process(capsys, "--train", digits_csv["train"], *FAST).out
-    last = train_in_process(
-        capsys, "--train", label_last, "--label-column", -1, *FAST
-    ).out
-    assert "a stratified 25% hold-out (150 images)" in first
-    assert accuracy(first) == accuracy(last) > 0.8
+    first = read_data(str(digits_csv["train"]))
+    for label_column in [-1, "auto"]:
+        last = read_data(str(label_last), label_column)
+        np.testing.assert_array_equal(last.X, first.X)
+        np.testing.assert_array_equal(last.y, first.y)
+    out = train_in_process(capsys, "--train", label_last, *FAST).out
+    assert "a stratified 25% hold-out (150 images)" in out
+    assert accuracy(out) > 0.8
 
 
 def test_preset_notebook_then_explicit_options(digits_csv, tmp_path, capsys):
@@ -233,17 +234,25 @@ def test_console_script_is_declared():
     [
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         (["train"], "the following arguments are required: --train"),
-        (["train", "--train", "digits", "--hidden", "0"], "positive integer, got 0"),
+        (
+            ["train", "--train", "digits", "--hidden", "0"],
+            "argument --hidden-layer-size: must be an int in the range [1, inf). Got 0",
+        ),
         (["train", "--train", "digits", "--solver", "newton"], "invalid choice"),
         (["train", "--train", "digits", "--test-size", "1.5"], "in (0, 1), got 1.5"),
-        (["train", "--train", "digits", "--learning-rate", "abc"], "invalid"),
+        (
+            ["train", "--train", "digits", "--learning-rate", "abc"],
+            "expected one of constant, invscaling, adaptive, got 'abc'",
+        ),
         (["predict", "--model", "m.skops"], "required: --input, --output"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(argv, message, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(argv)
-    assert exit_info.value.code == 2
+    try:  # argparse exits; the estimator's constraints are checked in main
+        code = main(argv)
+    except SystemExit as exit_info:
+        code = exit_info.code
+    assert code == 2
     stderr = capsys.readouterr().err
     assert_one_line_error(stderr)
     assert message in stderr
@@ -321,7 +330,7 @@ def test_mnist_offline_is_one_clear_line(monkeypatch, capsys):
 def test_fashion_mnist_missing_names_the_package(monkeypatch, tmp_path, capsys):
     from sklearn_tinynn import _cli
 
-    monkeypatch.setattr(_cli, "FASHION_MNIST_DIR", str(tmp_path / "absent"))
+    monkeypatch.setattr(_cli.datasets, "FASHION_MNIST_HOME", str(tmp_path / "absent"))
     assert main(["train", "--train", "fashion-mnist"]) == 2
     stderr = capsys.readouterr().err
     assert_one_line_error(stderr)
@@ -475,7 +484,7 @@ def test_predict_never_writes_over_its_input(digits_csv, tmp_path, capsys):
     [
         (lambda d, csv: ["--save", d / "missing" / "m.skops"], "no such directory"),
         (lambda d, csv: ["--save", d], "is a directory"),
-        (lambda d, csv: ["--report", csv], "cannot write into"),
+        (lambda d, csv: ["--report", csv], "is a regular file; expected a folder"),
         (lambda d, csv: ["--test", write_csv(d / "t.csv", np.zeros((9, 60), dtype=int),
                                             np.arange(9))],
          "t.csv: images of 60 pixels, but"),
@@ -550,13 +559,14 @@ def test_evaluate_refuses_labels_the_model_does_not_know(digits_csv, tmp_path, c
     # The label last, and a pixel of values 0-240 first, where labels are read.
     shuffled = write_csv(tmp_path / "last.csv", X[:, ::-1], y, label_last=True)
     model = _tinynn_model(tmp_path)
-    assert main(["evaluate", "--model", str(model), "--test", str(shuffled)]) == 2
+    argv = ["evaluate", "--model", str(model), "--test", str(shuffled)]
+    assert main([*argv, "--label-column", "0"]) == 2
     captured = capsys.readouterr()
     assert_one_line_error(captured.err)
     assert "are not among the model's classes [0, 1, 2" in captured.err
     assert "pass --label-column (-1: the last)" in captured.err
-    argv = ["evaluate", "--model", str(model), "--test", str(shuffled)]
     assert main([*argv, "--label-column", "-1"]) == 0
+    assert main(argv) == 0  # detected: the first column looks like a pixel
 
 
 def test_outputs_are_written_through_a_temporary_file(digits_csv, tmp_path, capsys):
@@ -581,3 +591,219 @@ def test_outputs_are_written_through_a_temporary_file(digits_csv, tmp_path, caps
     assert "disk full" in capsys.readouterr().err
     assert output.read_text() == "previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.csv", "tiny.skops"]
+
+
+# ------------------------------------------------- flags named as the parameters
+
+
+def test_learning_rate_is_the_schedule_and_a_number_names_the_new_flag(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--train", "digits", "--learning-rate", "0.01"])
+    stderr = capsys.readouterr().err
+    assert_one_line_error(stderr)
+    assert "pass it as --learning-rate-init 0.01" in stderr
+
+
+@pytest.mark.parametrize(
+    "flags, params",
+    [
+        ([], {"early_stopping": True, "random_state": 0, "learning_rate": "constant"}),
+        (["--no-early-stopping", "--learning-rate", "adaptive", "--solver", "sgd",
+          "--learning-rate-init", "0.05", "--class-weight", "balanced",
+          "--no-shuffle", "--momentum", "0.5", "--batch-size", "32"],
+         {"early_stopping": False, "learning_rate": "adaptive",
+          "learning_rate_init": 0.05, "class_weight": "balanced", "shuffle": False,
+          "momentum": 0.5, "batch_size": 32}),
+        (["--preset", "notebook"], {"early_stopping": False, "solver": "gd"}),
+    ],
+)  # fmt: skip
+def test_flags_set_the_parameters_of_the_same_names(flags, params):
+    from sklearn_tinynn._cli import build_model, make_parser
+
+    args = make_parser().parse_args(["train", "--train", "digits", *flags])
+    assert build_model(args).get_params().items() >= params.items()
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--alpha", "-1"], "argument --alpha: must be a float in the range [0.0"),
+        (["--momentum", "2"], "argument --momentum: must be a float in the range"),
+        (["--batch-size", "0"], "argument --batch-size: must be"),
+        (["--beta-1", "x"], "argument --beta-1: expected a number, got 'x'"),
+        (["--max-iter", "1.5"], "argument --max-iter: expected an integer, got"),
+    ],
+)
+def test_invalid_values_name_the_flag_never_an_internal_name(flags, message, capsys):
+    with contextlib.suppress(SystemExit):
+        assert main(["train", "--train", "digits", *flags]) == 2
+    stderr = capsys.readouterr().err
+    assert_one_line_error(stderr)
+    assert message in stderr
+    assert not re.search(r"\b_\w+|TwoLayerNNClassifier|'alpha'", stderr), stderr
+
+
+def test_help_gives_the_early_stopping_default_and_its_reason(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--early-stopping, --no-early-stopping" in text
+    assert "on by default here, off in the estimator: without it" in text
+
+
+def test_dtype_in_the_first_line_and_float64(digits_csv, tmp_path, capsys):
+    models = {}
+    for flags in [[], ["--float64"]]:
+        models[bool(flags)] = path = tmp_path / f"m{len(flags)}.skops"
+        out = train_in_process(
+            capsys, "--train", digits_csv["train"], *FAST, "--save", path, *flags
+        ).out
+        dtype = "float64" if flags else "float32"
+        assert out.splitlines()[0].endswith(
+            "in float64" if flags else "in float32 (--float64: in float64)"
+        )
+        trusted = skops.io.get_untrusted_types(file=path)
+        assert skops.io.load(path, trusted=trusted).coefs_[0].dtype == dtype
+
+
+def test_early_stopping_turns_itself_off_for_too_few_images(tmp_path, capsys):
+    X, y = load_digits(return_X_y=True)
+    csv = write_csv(tmp_path / "few.csv", (X[:40] * 15).astype(int), y[:40])
+    err = train_in_process(capsys, "--train", csv, *FAST).err
+    assert "note: early stopping off: 30 training images are too few" in err
+    # Asked for explicitly, it stays on.
+    err = train_in_process(capsys, "--train", csv, *FAST, "--early-stopping").err
+    assert "early stopping off" not in err
+
+
+# ------------------------------------------------------- predict: probabilities
+
+
+def test_predict_proba_one_column_per_class(digits_csv, tmp_path):
+    model = _tinynn_model(tmp_path)
+    output = tmp_path / "proba.csv"
+    argv = ["predict", "--model", model, "--input", digits_csv["test"]]
+    assert main([*map(str, argv), "--output", str(output), "--proba"]) == 0
+    proba = pd.read_csv(output)
+    assert list(proba.columns) == [str(label) for label in range(10)]
+    clf = skops.io.load(model, trusted=skops.io.get_untrusted_types(file=model))
+    np.testing.assert_allclose(
+        proba, clf.predict_proba(digits_csv["X_test"] / 255), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_predict_names_the_fashion_mnist_classes(fashion_model, tmp_path):
+    labels, proba = tmp_path / "labels.csv", tmp_path / "proba.csv"
+    argv = ["predict", "--model", str(fashion_model), "--input", "fashion-mnist"]
+    assert main([*argv, "--output", str(labels)]) == 0
+    assert main([*argv, "--output", str(proba), "--proba"]) == 0
+    predicted = pd.read_csv(labels)
+    assert list(predicted.columns) == ["label", "name"] and len(predicted) == 10_000
+    names = np.array(FASHION_MNIST_CLASSES)[predicted["label"]]
+    np.testing.assert_array_equal(predicted["name"], names)
+    assert list(pd.read_csv(proba).columns) == list(FASHION_MNIST_CLASSES)
+
+
+# ---------------------------------------- outputs that are not regular files
+
+
+def test_outputs_write_into_devices_fifos_and_through_links(digits_csv, tmp_path):
+    model = _tinynn_model(tmp_path)
+    argv = ["predict", "--model", str(model), "--input", str(digits_csv["test"])]
+    assert main([*argv, "--output", "/dev/null"]) == 0
+    assert Path("/dev/null").is_char_device()
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    assert main([*argv, "--output", str(fifo)]) == 0
+    reader.join(timeout=60)
+    assert fifo.is_fifo() and received[0].startswith(b"label\n")
+
+    target = tmp_path / "target.csv"
+    target.write_text("old")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    assert main([*argv, "--output", str(link)]) == 0
+    assert link.is_symlink() and target.read_text().startswith("label\n")
+
+
+def test_what_cannot_be_replaced_is_refused_before_training(
+    digits_csv, tmp_path, capsys
+):
+    argv = ["train", "--train", digits_csv["train"], *FAST]
+    _fails_before_training(
+        capsys,
+        [*argv, "--save", "/dev/null"],
+        "--save /dev/null: is a character device",
+    )
+    socket_path = tmp_path / "s"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(socket_path))
+        model = _tinynn_model(tmp_path)
+        predict = ["predict", "--model", model, "--input", digits_csv["test"]]
+        assert main([*map(str, predict), "--output", str(socket_path)]) == 2
+        assert "is a socket; expected a regular file, a FIFO" in capsys.readouterr().err
+        assert socket_path.is_socket()
+
+
+@pytest.mark.parametrize(
+    "make_argv, message",
+    [
+        (lambda d: ["--save", d / "same", "--report", d / "same"],
+         "is also the --save file"),
+        (lambda d: ["--report", "/proc/x"], "--report /proc/x: cannot write into"),
+    ],
+    ids=["report at the save path", "report in /proc"],
+)  # fmt: skip
+def test_report_problems_are_found_before_training(
+    make_argv, message, digits_csv, tmp_path, capsys
+):
+    pytest.importorskip("matplotlib")
+    argv = ["train", "--train", digits_csv["train"], *FAST, *make_argv(tmp_path)]
+    _fails_before_training(capsys, argv, message)
+
+
+def test_idx_test_split_of_another_image_size_is_refused_before_training(
+    tmp_path, capsys
+):
+    write_idx(tmp_path / "train-images-idx3-ubyte", np.zeros((20, 4, 4), np.uint8))
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.arange(20, dtype=np.uint8) % 2)
+    write_idx(tmp_path / "t10k-images-idx3-ubyte", np.zeros((5, 5, 5), np.uint8))
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.zeros(5, np.uint8))
+    _fails_before_training(
+        capsys,
+        ["train", "--train", tmp_path, *FAST],
+        "the test split's images have 25 pixels, the training split's 16",
+    )
+
+
+def write_idx(path, array):
+    header = bytes([0, 0, 0x08, array.ndim])
+    header += b"".join(size.to_bytes(4, "big") for size in array.shape)
+    path.write_bytes(header + array.tobytes())
+
+
+# ----------------------------------------------- the label column of each file
+
+
+def test_each_file_has_its_own_label_column(digits_csv, tmp_path, capsys):
+    train = pd.read_csv(digits_csv["train"])
+    label_last = write_csv(
+        tmp_path / "last.csv", train.iloc[:, 1:].to_numpy(), train["label"],
+        label_last=True,
+    )  # fmt: skip
+    test = digits_csv["test"]  # label first
+    argv = ["--train", label_last, "--test", test, *FAST]
+    detected = train_in_process(capsys, *argv)
+    assert "warning" not in detected.err and accuracy(detected.out) > 0.8
+    given = train_in_process(
+        capsys, *argv, "--label-column", -1, "--test-label-column", 0
+    )
+    assert "warning" not in given.err and accuracy(given.out) > 0.8
+    # The test labels read from the last pixel: nearly all 0, and a warning.
+    wrong = train_in_process(capsys, *argv, "--test-label-column", -1)
+    assert "warning" in wrong.err and "pass --test-label-column" in wrong.err
+    assert len(wrong.err.strip().splitlines()) <= 2  # the warning, a note at most

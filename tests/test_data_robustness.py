@@ -177,7 +177,7 @@ def test_a_line_without_end_is_refused_without_reading_it_whole(tmp_path, gzippe
     with pytest.raises(ValueError, match="line 1: longer than 25,120 characters"):
         load_mnist_csv(path)
     with pytest.raises(ValueError, match="line 1: longer than 1,048,576"):
-        datasets._first_line(path)
+        datasets.count_csv_columns(path)
 
 
 # ------------------------------------------------------------------ CSV layout
@@ -205,7 +205,7 @@ def test_pandas_default_header_in_train_and_predict(tmp_path, capsys):
     pixels = tmp_path / "pixels.csv"
     pd.DataFrame(X).to_csv(pixels, index=False)
     assert pixels.read_text().startswith("0,1,2,")
-    assert_allclose(_cli.read_pixels(str(pixels), 16), X / 255, rtol=1e-6)
+    assert_allclose(_cli.read_pixels(str(pixels), 16).X, X / 255, rtol=1e-6)
 
 
 def test_blank_line_between_rows_is_an_error_naming_it(tmp_path, capsys):
@@ -214,7 +214,7 @@ def test_blank_line_between_rows_is_an_error_naming_it(tmp_path, capsys):
     with pytest.raises(ValueError, match=r"pixels.csv, line 2: blank line between"):
         _cli.read_pixels(str(path), 4)
     path.write_text("9,2,3,4\n5,6,7,8\n\n\n")
-    assert _cli.read_pixels(str(path), 4).shape == (2, 4)
+    assert _cli.read_pixels(str(path), 4).X.shape == (2, 4)
 
 
 @pytest.fixture(scope="module")

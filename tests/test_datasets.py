@@ -11,13 +11,17 @@ import sklearn.datasets
 from numpy.testing import assert_array_equal
 
 import sklearn_tinynn
+from sklearn_tinynn import datasets
 from sklearn_tinynn.datasets import (
     _CHUNK_LINES,
+    count_csv_columns,
     fetch_mnist,
+    load_fashion_mnist,
     load_idx,
     load_mnist_csv,
     load_mnist_idx,
     load_mnist_sample,
+    load_pixels_csv,
 )
 
 FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
@@ -84,7 +88,7 @@ def fashion_mnist():
             f"Fashion-MNIST not found in {FASHION_MNIST}: "
             "apt-get install dataset-fashion-mnist"
         )
-    return load_mnist_idx(FASHION_MNIST)
+    return load_fashion_mnist()
 
 
 # The package's own copy of the 5,000-digit sample: these tests always run.
@@ -152,6 +156,72 @@ def test_csv_header_with_numeric_column_names_is_skipped(tmp_path, digits):
     path = write_lines(tmp_path / "digits.csv", [header, *csv_lines(X, y)])
     X_back, _ = load_mnist_csv(path)
     assert_array_equal(X_back, X)
+
+
+@pytest.mark.parametrize(
+    "first, phrase",
+    [
+        ("5,0,12,O,7,0", "column 4: pixel 'O' is not a number"),
+        ("5,0,12,0\0,7,0", "column 4: pixel '0\\x00' is not a number"),
+        ("5x,0,12,0,7,0", "column 1: label '5x' is not a number"),
+        ("\ufeff\ufeff5,0,12,0,7,0", "column 1: label '\\ufeff"),
+        (",0,12,0,7,0", "column 1: label '' is not a number"),
+    ],
+    ids=["letter O", "NUL byte", "label typo", "doubled BOM", "empty label"],
+)
+@pytest.mark.parametrize("bom", ["", "\ufeff"])
+def test_csv_damaged_first_row_is_an_error_naming_line_1(tmp_path, first, phrase, bom):
+    path = write_lines(tmp_path / "bad.csv", [bom + first, "3,0,12,255,7,0"])
+    with pytest.raises(ValueError) as exc_info:
+        load_mnist_csv(path, n_pixels=5)
+    assert_error(exc_info, path, "line 1", phrase)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "label,a,b,c,d,e",
+        "0,1,2,3,4,5",
+        "1,2,3,4,5,6",
+        "label,0,1,2,3,4",
+        "label,1,2,3,4,5",
+        "0,1,2,3,4,label",
+        "'label', \"x\",y,1x1,nan?,-",
+    ],
+)
+def test_csv_header_forms_are_skipped(tmp_path, header):
+    path = write_lines(tmp_path / "h.csv", [header, "3,0,12,255,7,0"])
+    X, y = load_mnist_csv(path, n_pixels=5)
+    assert X.tolist() == [[0, 12, 255, 7, 0]] and y.tolist() == [3]
+
+
+@pytest.mark.parametrize("label_last", [False, True])
+def test_csv_label_column_auto_and_n_pixels_auto(tmp_path, digits, label_last):
+    X, y = digits[0].copy(), digits[1]
+    X[:, 0] = 0  # a corner pixel: background
+    lines = csv_lines(X, y, -1 if label_last else 0)
+    path = write_lines(tmp_path / "d.csv", lines)
+    X_back, y_back = load_mnist_csv(path, label_column="auto", n_pixels="auto")
+    assert_array_equal(X_back, X)
+    assert_array_equal(y_back, y)
+
+
+def test_csv_label_column_auto_keeps_the_first_when_unsure(tmp_path):
+    # Both edge columns vary: the first is taken, as label_column=0 would.
+    path = write_lines(tmp_path / "d.csv", ["1,5,2", "2,6,3", "3,7,1"])
+    X, y = load_mnist_csv(path, label_column="auto", n_pixels="auto")
+    assert y.tolist() == [1, 2, 3] and X[:, -1].tolist() == [2, 3, 1]
+
+
+def test_pixels_csv_and_column_count(tmp_path):
+    path = write_lines(tmp_path / "p.csv", ["a,b,c", "0,1,2", "3,4,255"], compress=True)
+    assert count_csv_columns(path) == 3
+    assert load_pixels_csv(path).tolist() == [[0, 1, 2], [3, 4, 255]]
+    with pytest.raises(ValueError, match="line 2: found 3 columns, expected 2"):
+        load_pixels_csv(path, n_pixels=2)
+    with pytest.raises(ValueError, match="n_pixels must be a positive integer or"):
+        load_pixels_csv(path, n_pixels=0)
+    assert count_csv_columns(write_lines(tmp_path / "e.csv", [])) == 0
 
 
 def test_csv_gzip_is_detected_by_content_not_name(tmp_path, digits):
@@ -271,7 +341,10 @@ def test_csv_label_too_large_for_int64_names_file(tmp_path):
 @pytest.mark.parametrize(
     "kwargs, phrase",
     [
-        ({"label_column": 785}, "label_column must be an integer from -785 to 784"),
+        (
+            {"label_column": 785},
+            "label_column must be 'auto' or an integer from -785 to 784",
+        ),
         ({"label_column": -786}, "got -786"),
         ({"label_column": 0.0}, "got 0.0"),
         ({"label_column": True}, "got True"),
@@ -358,7 +431,8 @@ def write_mnist_idx(directory, suffix="", dotted=False, n_test=3):
 @pytest.mark.parametrize("suffix", ["", ".gz"])
 def test_mnist_idx_file_names(tmp_path, suffix, dotted):
     X, y = write_mnist_idx(tmp_path, suffix, dotted)
-    X_train, y_train, X_test, y_test = load_mnist_idx(tmp_path)
+    X_train, y_train = load_mnist_idx(tmp_path, subset="train", return_X_y=True)
+    X_test, y_test = load_mnist_idx(tmp_path, subset="test", return_X_y=True)
     assert X_train.dtype == np.uint8 and y_train.dtype == np.int64
     assert_array_equal(X_train, X[:4])
     assert_array_equal(y_train, y[:4])
@@ -409,23 +483,27 @@ def test_mnist_idx_wrong_array_kind(tmp_path, name, array, phrase):
 
 
 @pytest.mark.slow
-def test_mnist_idx_fashion_mnist(fashion_mnist):
-    X_train, y_train, X_test, y_test = fashion_mnist
+def test_fashion_mnist_in_full(fashion_mnist):
+    split = len(fashion_mnist.target) - 10_000
+    X_train, y_train = fashion_mnist.data[:split], fashion_mnist.target[:split]
+    X_test, y_test = fashion_mnist.data[split:], fashion_mnist.target[split:]
     assert X_train.shape == (60000, 784) and X_test.shape == (10000, 784)
     assert X_train.dtype == X_test.dtype == np.uint8
     assert y_train.dtype == y_test.dtype == np.int64
     assert_array_equal(np.bincount(y_train), [6000] * 10)
     assert_array_equal(np.bincount(y_test), [1000] * 10)
     assert y_train[0] == 9  # the first training image is an ankle boot
+    assert fashion_mnist.target_names[9] == "Ankle boot"
+    assert fashion_mnist.images.shape == (70_000, 28, 28)
     assert X_train.max() == 255
 
 
 @pytest.mark.slow
 def test_idx_fashion_mnist_images_are_28_by_28(fashion_mnist):
-    X_test = fashion_mnist[2]
     images = load_idx(FASHION_MNIST / "t10k-images-idx3-ubyte.gz")
     assert images.shape == (10000, 28, 28)
-    assert_array_equal(images.reshape(10000, 784), X_test)
+    assert_array_equal(images, fashion_mnist.images[-10_000:])
+    assert_array_equal(images.reshape(10000, 784), fashion_mnist.data[-10_000:])
 
 
 # fetch_mnist, with OpenML replaced by a local fake
@@ -559,3 +637,89 @@ def test_mnist_sample_rejects_an_unknown_subset():
         ValueError, match="subset must be one of 'all', 'train', 'test'; got 'valid'"
     ):
         load_mnist_sample(subset="valid")
+
+
+def test_mnist_idx_in_the_style_of_load_star(tmp_path):
+    X, y = write_mnist_idx(tmp_path)
+    bunch = load_mnist_idx(tmp_path)
+    assert_array_equal(bunch.data, X)
+    assert_array_equal(bunch.target, y)
+    assert bunch.images.shape == (7, 2, 2)
+    assert bunch.feature_names == ["pixel_0_0", "pixel_0_1", "pixel_1_0", "pixel_1_1"]
+    assert_array_equal(bunch.target_names, np.unique(y))
+    assert str(tmp_path) in bunch.DESCR and bunch.frame is None
+    X_frame, y_frame = load_mnist_idx(
+        tmp_path, subset="test", return_X_y=True, as_frame=True
+    )
+    assert list(X_frame.columns) == bunch.feature_names and y_frame.name == "label"
+    assert_array_equal(X_frame, X[4:])
+    with pytest.raises(ValueError, match="subset must be one of 'all', 'train'"):
+        load_mnist_idx(tmp_path, subset="validation")
+
+
+def test_mnist_idx_reads_only_the_subset_asked_for(tmp_path):
+    write_mnist_idx(tmp_path)
+    (tmp_path / "t10k-labels-idx1-ubyte").unlink()
+    assert len(load_mnist_idx(tmp_path, subset="train").target) == 4
+    with pytest.raises(FileNotFoundError, match="t10k-labels"):
+        load_mnist_idx(tmp_path, subset="test")
+
+
+@pytest.mark.parametrize("split", ["train", "t10k"])
+@pytest.mark.parametrize("shape", [(0, 2, 2), (3, 0, 5)])
+def test_mnist_idx_split_without_image_data_names_the_file(tmp_path, split, shape):
+    write_mnist_idx(tmp_path)
+    images = write_bytes(
+        tmp_path / f"{split}-images-idx3-ubyte", idx_bytes(np.zeros(shape, np.uint8))
+    )
+    labels = np.zeros(shape[0], np.uint8)
+    write_bytes(tmp_path / f"{split}-labels-idx1-ubyte", idx_bytes(labels))
+    with pytest.raises(ValueError) as exc_info:
+        load_mnist_idx(tmp_path)
+    assert_error(exc_info, images, "holds no image data", str(shape))
+
+
+def test_mnist_idx_splits_of_different_image_sizes_name_both_files(tmp_path):
+    write_mnist_idx(tmp_path)
+    test_images = tmp_path / "t10k-images-idx3-ubyte"
+    write_bytes(test_images, idx_bytes(np.zeros((3, 3, 3), np.uint8)))
+    with pytest.raises(ValueError) as exc_info:
+        load_mnist_idx(tmp_path)
+    assert_error(
+        exc_info, test_images, "of 3x3 pixels", "train-images-idx3-ubyte of 2x2"
+    )
+    assert load_mnist_idx(tmp_path, subset="test").data.shape == (3, 9)
+
+
+def test_fashion_mnist_from_a_given_folder(tmp_path):
+    write_mnist_idx(tmp_path, ".gz")
+    fashion = load_fashion_mnist(tmp_path, subset="train")
+    assert fashion.target_names[fashion.target].tolist() == [
+        "Dress", "Trouser", "Coat", "Trouser"
+    ]  # fmt: skip
+    assert "Fashion-MNIST" in fashion.DESCR
+    X, y = load_fashion_mnist(tmp_path, subset="test", return_X_y=True)
+    assert X.shape == (3, 4) and y.tolist() == [5, 9, 2]
+
+
+@pytest.mark.parametrize("data_home", [None, "absent"])
+def test_fashion_mnist_missing_names_where_and_how(tmp_path, monkeypatch, data_home):
+    monkeypatch.setattr(datasets, "FASHION_MNIST_HOME", str(tmp_path / "home"))
+    where = tmp_path / (data_home or "home")
+    with pytest.raises(FileNotFoundError) as exc_info:
+        load_fashion_mnist(None if data_home is None else where)
+    assert_error(exc_info, where, "apt-get install dataset-fashion-mnist")
+    where.mkdir()  # the folder, without its files
+    with pytest.raises(FileNotFoundError) as exc_info:
+        load_fashion_mnist(None if data_home is None else where)
+    assert_error(exc_info, where, "train-images-idx3-ubyte", "apt-get install")
+
+
+def test_fashion_mnist_refuses_labels_beyond_its_ten_classes(tmp_path):
+    write_mnist_idx(tmp_path)
+    write_bytes(
+        tmp_path / "train-labels-idx1-ubyte",
+        idx_bytes(np.array([1, 2, 3, 10], np.uint8)),
+    )
+    with pytest.raises(ValueError, match="labels from 1 to 10; expected 0-9"):
+        load_fashion_mnist(tmp_path)

@@ -19,8 +19,9 @@ from sklearn.datasets import load_digits
 from sklearn.metrics import precision_recall_fscore_support
 
 from sklearn_tinynn import TwoLayerNNClassifier
-from sklearn_tinynn._cli import FASHION_MNIST_CLASSES, main
+from sklearn_tinynn._cli import main
 from sklearn_tinynn._report import N_UNITS, N_WORST, write_report
+from sklearn_tinynn.datasets import FASHION_MNIST_CLASSES
 
 pytest.importorskip("matplotlib")
 
