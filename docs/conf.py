@@ -2,16 +2,14 @@
 
 Build (from the repository root, after ``pip install -e ".[docs]"``)::
 
-    SKLEARN_TINYNN_EXAMPLE_QUICK=1 sphinx-build -W --keep-going -b html \
-        docs docs/_build/html
+    sphinx-build -W --keep-going -b html docs docs/_build/html
 
 The build works offline: intersphinx is off (its inventories would be
 downloaded), and references to scikit-learn, SciPy and NumPy objects that the
 docstrings make become plain links to those projects' pages (see
 ``link_external_reference`` below), and MathJax is copied into the site by
 sphinx-mathjax-offline, so that the equations render without a network.
-sphinx-gallery runs the scripts of ``examples/``;
-``SKLEARN_TINYNN_EXAMPLE_QUICK=1`` shortens the slowest one.
+sphinx-gallery runs the scripts of ``examples/`` in full, as a reader would.
 """
 
 import importlib.util

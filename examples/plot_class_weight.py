@@ -15,7 +15,7 @@ Here the training set is the MNIST sample bundled with the package, with the
 digits 8 and 9 made rare: 20 images each, against 400 of every other digit.
 The test set keeps 100 of each digit, so its plain accuracy is also its
 balanced accuracy, the mean recall over the classes. The fits take a few
-seconds, so quick mode runs them in full.
+seconds.
 """
 
 # %%

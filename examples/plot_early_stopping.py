@@ -10,7 +10,7 @@ for more than ``n_iter_no_change`` epochs, and keeps the weights of the best
 epoch. :class:`~sklearn_tinynn.plotting.LossCurveDisplay` draws the three
 curves it records. The data are the 5,000 MNIST digits that ship with the
 package: 4,000 to train (of which 400 are held out for validation), 1,000 to
-test. The fit takes a few seconds, so quick mode runs it in full.
+test. The fit takes a few seconds.
 """
 
 # %%
@@ -66,6 +66,10 @@ print(f"test accuracy {clf.score(X_test, y_test):.3f}")
 fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
 display = LossCurveDisplay.from_estimator(clf, ax=ax, show_validation_score=True)
 ax.set(yscale="log", title="Early stopping on the MNIST sample")
+# The legend goes below the axes: inside, it would hide the end of the
+# validation loss, where it rises again.
+ax.get_legend().remove()
+fig.legend(loc="outside lower center", ncols=3)
 plt.show()
 
 # %%

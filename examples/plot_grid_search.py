@@ -36,7 +36,7 @@ X_train, X_test, y_train, y_test = train_test_split(
 # fits these small networks in a fraction of a second; 100 iterations are
 # enough to rank them, so the convergence warnings of the fits that would go on
 # are silenced. The 12 candidates, 3 folds each, take a few seconds on one
-# core (quick mode runs them in full).
+# core.
 pipeline = Pipeline(
     [
         ("scale", MinMaxScaler()),

@@ -10,7 +10,7 @@ show what each unit looks for: red pixels excite it, blue ones inhibit it.
 :class:`~sklearn_tinynn.plotting.HiddenUnitsDisplay` draws them, 8x8 for
 scikit-learn's digits and 28x28 for MNIST (here the 5,000 real MNIST digits
 that ship with the package, :func:`~sklearn_tinynn.datasets.load_mnist_sample`).
-Both fits take a few seconds, so quick mode runs them in full.
+Both fits take a few seconds.
 """
 
 # %%
@@ -48,8 +48,9 @@ plt.show()
 # A strong L2 penalty (``alpha=5``) pulls to zero the weights that the data does
 # not hold up: those of the border pixels, always blank, and the pixel-to-pixel
 # noise. What remains are smooth blobs of strokes (red) next to the places a
-# stroke must not be (blue). Float32 pixels halve the time of the fit, which
-# stops after 30 epochs (its warning silenced): the pictures change little after.
+# stroke must not be (blue). Float32 pixels train a float32 network, faster
+# than float64; the fit stops after 30 epochs (its warning silenced): the
+# pictures change little after.
 X_train, y_train = load_mnist_sample(subset="train", return_X_y=True)
 X_test, y_test = load_mnist_sample(subset="test", return_X_y=True)
 X_train = X_train.astype(np.float32) / 255

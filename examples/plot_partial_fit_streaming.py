@@ -13,7 +13,7 @@ memory at a time.
 The file here is small (the 4,000 training images of the MNIST sample bundled
 with the package, written as a CSV file like ``mnist_train.csv``), so that the
 streamed model can be compared with one trained on the whole array in memory.
-The fits take a few seconds, so quick mode runs them in full.
+The fits take a few seconds.
 """
 
 # %%

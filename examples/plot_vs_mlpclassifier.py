@@ -27,7 +27,6 @@ the machine.
 """
 
 # %%
-import os
 import time
 import warnings
 
@@ -41,9 +40,6 @@ from sklearn.neural_network import MLPClassifier
 from sklearn_tinynn import TwoLayerNNClassifier
 from sklearn_tinynn.plotting import LossCurveDisplay
 
-# Fewer epochs, for the test suite; the same steps.
-QUICK = os.environ.get("SKLEARN_TINYNN_EXAMPLE_QUICK") == "1"
-
 X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(
     X / 16, y, test_size=0.25, stratify=y, random_state=0
@@ -54,7 +50,7 @@ X_train, X_test, y_train, y_test = train_test_split(
 # ----------------------
 # 64 hidden ReLU units and the default penalty, minibatches of 200; each model
 # stops at its epoch budget or when the loss stalls, like MLPClassifier's.
-config = {"alpha": 1e-4, "max_iter": 20 if QUICK else 200, "random_state": 0}
+config = {"alpha": 1e-4, "max_iter": 200, "random_state": 0}
 solvers = ["adam", "sgd", "lbfgs"]
 
 
@@ -108,6 +104,9 @@ plt.show()
 # Both display with :class:`~sklearn_tinynn.plotting.LossCurveDisplay`, which
 # accepts MLPClassifier too. The curves nearly coincide, so MLPClassifier's is
 # drawn dashed with markers, over ours.
+for name in ["TwoLayerNNClassifier", "MLPClassifier"]:
+    loss = models[name, "adam"].loss_curve_[19]
+    print(f"{name} adam: training loss after 20 epochs {loss:.4f}")
 fig, ax = plt.subplots(layout="constrained")
 LossCurveDisplay.from_estimator(
     models["TwoLayerNNClassifier", "adam"], ax=ax, name="TwoLayerNNClassifier"
