@@ -7,8 +7,8 @@ in float32 and in float64. Times, interleaved round by round (see
 ``InferenceSession.run`` on the 10,000 test images, and on one image (the
 latency of serving one request), both with their default threads; the export
 itself; the size of the ONNX file. Prints the table and, with ``--write``,
-puts it into ``docs/benchmarks.md`` as its last section (replacing an earlier
-one).
+puts it into its own section of ``docs/benchmarks.md``, between its markers
+(bench_training.py's section is left as it is).
 
 Usage::
 
@@ -20,12 +20,20 @@ import argparse
 import os
 import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 import skl2onnx
-from bench_training import FASHION, ROOT, interleave, load_fashion, machine, median
+from bench_training import (
+    FASHION,
+    ROOT,
+    conditions,
+    interleave,
+    load_fashion,
+    machine,
+    median,
+    write_section,
+)
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_tinynn import TwoLayerNNClassifier
@@ -95,8 +103,7 @@ def report(results, n_test, rounds, loads):
         "",
         *(f"- {line}" for line in machine()),
         f"- skl2onnx {skl2onnx.__version__}, onnxruntime {ort.__version__}",
-        f"- Load average (1 min) before and after: {loads[0]:.2f}, {loads[1]:.2f} "
-        f"on {os.cpu_count()} cores",
+        f"- {conditions(loads[0], 'predict_proba; onnxruntime has its own')}",
         "",
         "| | predict_proba | onnxruntime | speed-up | range |",
         "|---|---|---|---|---|",
@@ -108,13 +115,6 @@ def report(results, n_test, rounds, loads):
     for dtype, (times, size) in results.items():
         lines.append(f"| {dtype} | {median(times['export']):.3g} s | {size:,} bytes |")
     return "\n".join(lines) + "\n"
-
-
-def write_section(text, path):
-    """Put ``text`` at the end of ``path``, replacing the section it replaces."""
-    old = Path(path).read_text()
-    kept = old.split(HEADING)[0].rstrip("\n")
-    Path(path).write_text(f"{kept}\n\n{text}")
 
 
 def main():
@@ -132,11 +132,10 @@ def main():
         results[dtype] = bench_dtype(
             X[: args.n_train], y[: args.n_train], X_test, args.rounds
         )
-    loads = (load_before, os.getloadavg()[0])
-    text = report(results, len(X_test), args.rounds, loads)
+    text = report(results, len(X_test), args.rounds, (load_before,))
     print(text)
     if args.write:
-        write_section(text, args.output)
+        write_section(args.output, "bench_onnx", text)
 
 
 if __name__ == "__main__":

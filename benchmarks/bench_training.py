@@ -3,8 +3,12 @@
 Runs each contender in turn within every round (ours, then MLPClassifier, then
 the same matrix products alone, then PyTorch when it is installed), several
 rounds, and reports medians and ratios: a ratio of two runs taken seconds
-apart is robust to other load on the machine, an absolute time is not. Writes
-the tables, with the machine they ran on, to ``docs/benchmarks.md``.
+apart is robust to other load on the machine, an absolute time is not. Like
+with like: ours, MLPClassifier and the floor run under the same BLAS thread
+limit (``--blas-threads``, or the default), and with a limit MLPClassifier is
+also timed at its default threads; each table says the BLAS kernel, the
+threads and the load average it ran with. Writes its section of
+``docs/benchmarks.md`` (between its markers, leaving bench_onnx.py's alone).
 
 Configurations (those of the speed issue):
 
@@ -16,7 +20,7 @@ Configurations (those of the speed issue):
   loop written plainly in float64 NumPy below (``notebook_gd``);
 * peak memory of one epoch on 60k x 784 float32 (tracemalloc, which NumPy
   reports its allocations to, each fit in a fresh subprocess);
-* predict_proba on 10,000 rows and single-row predict latency.
+* predict_proba on 10,000, 100 and 1 rows (784-128-10, float32).
 
 ``--busy`` measures instead how the two fare on a busy machine: it starts one
 CPU-bound process per core, then times ours and MLPClassifier interleaved on
@@ -29,6 +33,8 @@ Usage::
     python benchmarks/bench_training.py              # full run, writes the docs
     python benchmarks/bench_training.py --quick      # a smoke run, writes nothing
     python benchmarks/bench_training.py --busy [--rounds 5] [--quick]
+    python benchmarks/bench_training.py --only full-batch    # prints that table
+    python benchmarks/bench_training.py --only prediction    # prints that table
 """
 
 import argparse
@@ -52,7 +58,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from sklearn_tinynn import TwoLayerNNClassifier
-from sklearn_tinynn._network import Workspace, _product
+from sklearn_tinynn._network import Workspace, _product, hidden_layout
 from sklearn_tinynn._optimizers import Adam
 from sklearn_tinynn.datasets import load_mnist_csv, load_mnist_idx
 
@@ -72,7 +78,12 @@ BATCH = 200
 # The work no NumPy implementation of the epoch can skip, each part timed alone.
 FLOOR_PARTS = ("products", "gathers", "Adam updates")
 FLOOR = "floor: the three above"
-TRAINERS = ("ours", "MLPClassifier", "PyTorch")  # timed for all the epochs
+MLP_DEFAULT = "MLPClassifier, default threads"
+TRAINERS = ("ours", "MLPClassifier", MLP_DEFAULT, "PyTorch")  # all the epochs
+# The threads BLAS starts with, before any limit.
+DEFAULT_THREADS = max(
+    [info["num_threads"] for info in threadpoolctl.threadpool_info()] or [1]
+)
 
 
 # ----------------------------------------------------------------- helpers
@@ -133,14 +144,15 @@ def epoch_products(X, n_hidden, n_outputs, batch_size):
 
     Per minibatch: Z1 = X_b W1, Z2 = A1 W2 (forward); A1^T dZ2, dZ2 W2^T and
     X_b^T dZ1 (backward), written into preallocated arrays laid out as the
-    fit lays them out (column-major for a column-major X, and Z2 always).
+    fit lays them out (``hidden_layout``, and Z2 always column-major).
     """
     rng = np.random.default_rng(0)
     dtype = X.dtype
-    order = "F" if X.flags.f_contiguous and not X.flags.c_contiguous else "C"
+    rows = min(batch_size, X.shape[0])
+    order = hidden_layout(rows, n_hidden, dtype)
     W1 = rng.standard_normal((X.shape[1], n_hidden)).astype(dtype)
     W2 = rng.standard_normal((n_hidden, n_outputs)).astype(dtype)
-    rows = min(batch_size, X.shape[0])
+    transposed = np.empty(W1.shape[::-1], dtype) if order == "F" else None
     A1 = np.asarray(rng.standard_normal((rows, n_hidden)), dtype, order=order)
     dZ2 = np.asfortranarray(rng.standard_normal((rows, n_outputs)), dtype)
     Z2 = np.empty_like(dZ2)
@@ -154,7 +166,7 @@ def epoch_products(X, n_hidden, n_outputs, batch_size):
             _product(A1[:n], W2, Z2[:n])
             _product(A1[:n].T, dZ2[:n], dW2)
             _product(dZ2[:n], W2.T, A1[:n])
-            _product(X_b.T, A1[:n], dW1)
+            _product(X_b.T, A1[:n], dW1, transposed)
 
     return run
 
@@ -243,6 +255,16 @@ def torch_trainer(X, y, epochs):
     return fit, accuracy
 
 
+def at_default_threads(function):
+    """``function`` run at BLAS's default threads, whatever limit is in force."""
+
+    def run():
+        with threadpoolctl.threadpool_limits(DEFAULT_THREADS, user_api="blas"):
+            return function()
+
+    return run
+
+
 def bench_minibatch(directory, dtype, epochs, rounds, n_train):
     X, y, X_test, y_test = load_fashion(directory, dtype)
     X, y = X[:n_train], y[:n_train]
@@ -267,6 +289,10 @@ def bench_minibatch(directory, dtype, epochs, rounds, n_train):
             X.shape[1], X.dtype, -(-X.shape[0] // BATCH)
         ),
     }
+    if blas_threads() != DEFAULT_THREADS:
+        contenders[MLP_DEFAULT] = at_default_threads(
+            lambda: MLPClassifier((HIDDEN,), max_iter=epochs, **ADAM).fit(X, y)
+        )
     torch_accuracy = None
     if importlib.util.find_spec("torch") is not None:
         torch_fit, torch_accuracy = torch_trainer(X, y, epochs)
@@ -333,8 +359,7 @@ def bench_full_batch(X, y, iterations, rounds):
         "ours, float64 input": lambda: TwoLayerNNClassifier(**notebook).fit(X, y),
         "ours, float32 input": lambda: TwoLayerNNClassifier(**notebook).fit(X32, y),
     }
-    # The fit of solver='gd' makes X column-major once (see _fit_iterative).
-    products = epoch_products(np.asfortranarray(X), 10, 10, X.shape[0])
+    products = epoch_products(X, 10, 10, X.shape[0])
     contenders["products (float64)"] = lambda: [products() for _ in range(iterations)]
     return interleave(contenders, rounds)
 
@@ -343,51 +368,74 @@ def bench_full_batch(X, y, iterations, rounds):
 
 
 def peak_memory_child(directory, which):
-    """In a fresh process: the tracemalloc peak of one epoch's fit, in bytes."""
-    X, y, _, _ = load_fashion(directory, np.float32)
-    estimator = (
-        TwoLayerNNClassifier(HIDDEN, max_iter=1, **ADAM)
-        if which == "ours"
-        else MLPClassifier((HIDDEN,), max_iter=1, **ADAM)
-    )
+    """In a fresh process: the tracemalloc peak of one epoch's fit, in bytes.
+
+    'ours' and 'MLPClassifier': Adam on float32; 'gd': our full-batch
+    gradient descent (100 hidden units) on float64.
+    """
+    X, y, _, _ = load_fashion(directory, np.float64 if which == "gd" else np.float32)
+    estimator = {
+        "ours": lambda: TwoLayerNNClassifier(HIDDEN, max_iter=1, **ADAM),
+        "MLPClassifier": lambda: MLPClassifier((HIDDEN,), max_iter=1, **ADAM),
+        "gd": lambda: TwoLayerNNClassifier(solver="gd", max_iter=1, random_state=0),
+    }[which]()
     tracemalloc.start()
-    estimator.fit(X, y)
+    # One BLAS thread: the peak does not depend on it, and it spares a
+    # shared machine.
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        estimator.fit(X, y)
     print(json.dumps({"peak": tracemalloc.get_traced_memory()[1], "X": X.nbytes}))
 
 
 def bench_memory(directory):
-    peaks = {}
-    for which in ("ours", "MLPClassifier"):
+    """Peaks and the bytes of X: Adam (ours, MLPClassifier) on float32, and
+    full-batch gd on float64."""
+    peaks, sizes = {}, {}
+    for which in ("ours", "MLPClassifier", "gd"):
         command = [sys.executable, __file__, "--data", directory, "--memory-of", which]
         result = json.loads(subprocess.check_output(command, text=True))
-        peaks[which] = result["peak"]
-    return peaks, result["X"]
+        peaks[which], sizes[which] = result["peak"], result["X"]
+    return peaks, sizes
 
 
 # ------------------------------------------------------------- prediction
 
 
+PREDICTION_ROWS = (10000, 100, 1)
+
+
 def bench_prediction(models, X_test, rounds):
+    """Seconds per predict_proba call on 10,000, 100 and 1 rows: ours and
+    MLPClassifier interleaved, each a median of batches of calls."""
     ours, mlp = models["ours"], models["MLPClassifier"]
-    X_10k, x_1 = X_test[:10000], X_test[:1]
-    calls = 200
+    seconds = {}
+    for rows in PREDICTION_ROWS:
+        X_rows = X_test[:rows]
+        calls = max(1, 2000 // rows)
 
-    def single_rows(model):
-        return lambda: [model.predict(x_1) for _ in range(calls)]
+        def repeated(model, X_rows=X_rows, calls=calls):
+            return lambda: [model.predict_proba(X_rows) for _ in range(calls)]
 
-    proba = interleave(
-        {
-            "ours": lambda: ours.predict_proba(X_10k),
-            "MLPClassifier": lambda: mlp.predict_proba(X_10k),
-        },
-        rounds * 5,
-    )
-    latency = interleave(
-        {"ours": single_rows(ours), "MLPClassifier": single_rows(mlp)}, rounds * 5
-    )
-    rows_per_s = {name: len(X_10k) / median(t) for name, t in proba.items()}
-    seconds = {name: median(t) / calls for name, t in latency.items()}
-    return rows_per_s, seconds
+        times = interleave(
+            {"ours": repeated(ours), "MLPClassifier": repeated(mlp)}, rounds * 5
+        )
+        seconds[rows] = {
+            name: [t / calls for t in round_times]
+            for name, round_times in times.items()
+        }
+    return seconds
+
+
+def bench_prediction_only(args):
+    """Both models fitted one epoch on ``n_train`` rows, then the prediction
+    table."""
+    X, y, X_test, _ = load_fashion(args.data, np.float32)
+    X, y = X[: args.n_train], y[: args.n_train]
+    models = {
+        "ours": TwoLayerNNClassifier(HIDDEN, max_iter=1, **ADAM).fit(X, y),
+        "MLPClassifier": MLPClassifier((HIDDEN,), max_iter=1, **ADAM).fit(X, y),
+    }
+    return bench_prediction(models, X_test, args.rounds)
 
 
 # ------------------------------------------------------------- report
@@ -418,6 +466,48 @@ def machine():
     ]
 
 
+def blas_threads():
+    """The BLAS threads in force now (the largest over the BLAS libraries)."""
+    infos = threadpoolctl.threadpool_info()
+    return max([i["num_threads"] for i in infos if i["user_api"] == "blas"] or [1])
+
+
+def conditions(load_before, who="ours, MLPClassifier and the floor alike"):
+    """One line: the BLAS kernel and threads in force (for ``who``), and the
+    load average."""
+    kernels = sorted(
+        {
+            f"{info['internal_api']} {info.get('architecture')}"
+            for info in threadpoolctl.threadpool_info()
+            if info["user_api"] == "blas"
+        }
+    )
+    return (
+        f"Ran with BLAS {', '.join(kernels)} at {blas_threads()} thread(s) "
+        f"({who}); load average (1 min) "
+        f"{load_before:.2f} before, {os.getloadavg()[0]:.2f} after, on "
+        f"{os.cpu_count()} cores; measured 2026-12-06."
+    )
+
+
+MARKERS = "<!-- {name}: start -->", "<!-- {name}: end -->"
+
+
+def write_section(path, name, text):
+    """Put ``text`` between the markers of ``name`` in ``path`` (at its end the
+    first time), leaving the rest of the page, other scripts' sections
+    included, as it is."""
+    start, end = (marker.format(name=name) for marker in MARKERS)
+    page = Path(path).read_text() if Path(path).exists() else "# Benchmarks\n"
+    section = f"{start}\n\n{text.strip()}\n\n{end}"
+    if start in page and end in page:
+        before, rest = page.split(start, 1)
+        page = before + section + rest.split(end, 1)[1]
+    else:
+        page = f"{page.rstrip()}\n\n{section}\n"
+    Path(path).write_text(page)
+
+
 def ratio_row(name, value, reference, unit="s"):
     return f"| {name} | {value:.4g} {unit} | {value / reference:.2f} |"
 
@@ -444,10 +534,45 @@ def median_ratio(times, name, reference):
     return median(round_ratios(times, name, reference))
 
 
+def full_batch_lines(times, digits, iterations, condition):
+    lines = [
+        f"## Full-batch gradient descent, {digits}",
+        "",
+        f"784-10-10 relu, learning rate 0.1, alpha 0, {iterations} iterations; "
+        "X as given (row-major), never copied.",
+        "",
+        condition,
+        "",
+        "| | time | x notebook loop | range |",
+        "|---|---|---|---|",
+    ]
+    return lines + ratio_rows(times, "notebook loop (float64)")
+
+
+def prediction_lines(seconds, condition):
+    lines = [
+        "## Prediction: predict_proba, 784-128-10, float32",
+        "",
+        condition,
+        "",
+        "| rows | ours | MLPClassifier | ours x MLPClassifier | range |",
+        "|---|---|---|---|---|",
+    ]
+    for rows, times in seconds.items():
+        ratios = round_ratios(times, "ours", "MLPClassifier")
+        lines.append(
+            f"| {rows:,} | {median(times['ours']) * 1e6:,.0f} us "
+            f"| {median(times['MLPClassifier']) * 1e6:,.0f} us "
+            f"| {median(ratios):.2f} | {min(ratios):.2f}-{max(ratios):.2f} |"
+        )
+    return lines
+
+
 def report(results, args):
-    lines = ["# Benchmarks", ""]
     command = " ".join(["python", "benchmarks/bench_training.py", *sys.argv[1:]])
-    lines += [
+    lines = [
+        "## Training and prediction against MLPClassifier",
+        "",
         f"Generated by `{command}` "
         f"({args.rounds} rounds; a ratio is to MLPClassifier's time or to the "
         "notebook loop's in the same round, its median over the rounds and "
@@ -455,17 +580,15 @@ def report(results, args):
         "",
     ]
     lines += [f"- {line}" for line in results["machine"]]
-    lines += [
-        f"- Load average (1 min) before and after: {results['load'][0]:.2f}, "
-        f"{results['load'][1]:.2f} on {os.cpu_count()} cores",
-        "",
-    ]
-    for dtype, (per_epoch, accuracy) in results["minibatch"].items():
+    lines.append("")
+    for dtype, (per_epoch, accuracy, condition) in results["minibatch"].items():
         lines += [
-            f"## Adam, Fashion-MNIST {args.n_train} x 784, {dtype}",
+            f"### Adam, Fashion-MNIST {args.n_train} x 784, {dtype}",
             "",
             f"784-{HIDDEN}-10 relu, batch {BATCH}, learning rate 1e-3, alpha 1e-4, "
             f"{args.epochs} epochs; time per epoch, test accuracy after them.",
+            "",
+            condition,
             "",
             "| | time per epoch | x MLPClassifier | range | test accuracy |",
             "|---|---|---|---|---|",
@@ -478,50 +601,46 @@ def report(results, args):
         lines += [
             "",
             f"Matrix products alone: {share:.0%} of our epoch (median over the "
-            "rounds). The floor (the "
-            "products, the gathers of the shuffled minibatches and Adam's "
-            f"updates, each timed alone): {floor_share:.0%} of our epoch.",
+            "rounds). The floor (the products, the gathers of the shuffled "
+            "minibatches and Adam's updates, each timed alone at the fit's own "
+            f"thread setting): {floor_share:.0%} of our epoch.",
             "",
         ]
     lines += [
-        f"## Full-batch gradient descent, {results['digits']}",
+        "#" + line if line.startswith("## ") else line
+        for line in full_batch_lines(
+            results["full_batch"],
+            results["digits"],
+            args.iterations,
+            results["conditions"]["full batch"],
+        )
+    ]
+    peaks, sizes = results["memory"]
+    lines += [
         "",
-        f"784-10-10 relu, learning rate 0.1, alpha 0, {args.iterations} iterations.",
+        "### Peak memory of one epoch's fit, Fashion-MNIST 60,000 x 784",
         "",
-        "| | time | x notebook loop | range |",
+        "tracemalloc peak beyond the data, each fit in a fresh process: Adam "
+        "784-128-10 on float32 (X: "
+        f"{sizes['ours'] / 2**20:.0f} MiB), and our full-batch gd 784-100-10 "
+        f"on float64 (X: {sizes['gd'] / 2**20:.0f} MiB).",
+        "",
+        "| | peak | x MLPClassifier | x X |",
         "|---|---|---|---|",
     ]
-    lines += ratio_rows(results["full_batch"], "notebook loop (float64)")
-    peaks, x_bytes = results["memory"]
-    lines += [
-        "",
-        "## Peak memory of one epoch's fit, 60,000 x 784 float32",
-        "",
-        f"tracemalloc peak beyond the data (X itself: {x_bytes / 2**20:.0f} MiB).",
-        "",
-        "| | peak | x MLPClassifier |",
-        "|---|---|---|",
-    ]
-    lines += [
-        ratio_row(name, peak / 2**20, peaks["MLPClassifier"] / 2**20, "MiB")
-        for name, peak in peaks.items()
-    ]
-    rows_per_s, latency = results["prediction"]
-    lines += [
-        "",
-        "## Prediction (float32 models of the Adam run above)",
-        "",
-        "| | predict_proba, 10,000 rows | x MLPClassifier | predict, 1 row "
-        "| x MLPClassifier |",
-        "|---|---|---|---|---|",
-    ]
-    for name in rows_per_s:
+    for name, peak in peaks.items():
+        versus = "-" if name == "gd" else f"{peak / peaks['MLPClassifier']:.2f}"
         lines.append(
-            f"| {name} | {rows_per_s[name]:,.0f} rows/s "
-            f"| {rows_per_s[name] / rows_per_s['MLPClassifier']:.2f} "
-            f"| {latency[name] * 1e6:.0f} us "
-            f"| {latency[name] / latency['MLPClassifier']:.2f} |"
+            f"| {'ours, gd float64' if name == 'gd' else name} "
+            f"| {peak / 2**20:.4g} MiB | {versus} | {peak / sizes[name]:.3f} |"
         )
+    lines += [""]
+    lines += [
+        "#" + line if line.startswith("## ") else line
+        for line in prediction_lines(
+            results["prediction"], results["conditions"]["prediction"]
+        )
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -546,7 +665,12 @@ def main():
     parser.add_argument(
         "--busy", action="store_true", help="time beside one busy process per core"
     )
-    parser.add_argument("--memory-of", choices=["ours", "MLPClassifier"])
+    parser.add_argument("--memory-of", choices=["ours", "MLPClassifier", "gd"])
+    parser.add_argument(
+        "--only",
+        choices=["full-batch", "prediction"],
+        help="run only this part and print its table (writes nothing)",
+    )
     args = parser.parse_args()
     if args.memory_of:
         return peak_memory_child(args.data, args.memory_of)
@@ -560,11 +684,24 @@ def main():
     if args.quick:
         args.epochs, args.iterations, args.rounds, args.n_train = 1, 50, 1, 10000
     with threadpoolctl.threadpool_limits(args.blas_threads, user_api="blas"):
+        if args.only:
+            return print("\n".join(run_only(args)))
         results = run_all(args)
     text = report(results, args)
     print(text)
     if not args.quick:
-        Path(args.output).write_text(text)
+        write_section(args.output, "bench_training", text)
+
+
+def run_only(args):
+    """The table of one part, as lines."""
+    load_before = os.getloadavg()[0]
+    if args.only == "prediction":
+        seconds = bench_prediction_only(args)
+        return prediction_lines(seconds, conditions(load_before))
+    X, y, digits = load_digits_5k(args.digits, args.data)
+    times = bench_full_batch(X, y, args.iterations, args.rounds)
+    return full_batch_lines(times, digits, args.iterations, conditions(load_before))
 
 
 def bench_busy(args):
@@ -602,7 +739,8 @@ def busy_report(times, load_before, load_after, args):
     command = " ".join(["python", "benchmarks/bench_training.py", *sys.argv[1:]])
     lines = [
         f"Busy machine: {os.cpu_count()} CPU-bound processes on {os.cpu_count()} "
-        f"cores; `{command}`, {args.rounds} interleaved rounds, float64.",
+        f"cores; `{command}`, {args.rounds} interleaved rounds, float64; "
+        f"both at {blas_threads()} BLAS thread(s).",
         f"Load average (1, 5, 15 min) before: {load_before[0]:.2f}, "
         f"{load_before[1]:.2f}, {load_before[2]:.2f}; after: {load_after[0]:.2f}, "
         f"{load_after[1]:.2f}, {load_after[2]:.2f}.",
@@ -622,19 +760,24 @@ def busy_report(times, load_before, load_after, args):
 
 
 def run_all(args):
-    results = {"machine": machine(), "minibatch": {}}
-    load_before = os.getloadavg()[0]
+    """Every part; each records the conditions (kernel, threads, load) it ran in."""
+    results = {"machine": machine(), "minibatch": {}, "conditions": {}}
     for dtype in ("float32", "float64"):
+        load_before = os.getloadavg()[0]
         per_epoch, accuracy, models, X_test = bench_minibatch(
             args.data, np.dtype(dtype), args.epochs, args.rounds, args.n_train
         )
-        results["minibatch"][dtype] = (per_epoch, accuracy)
+        condition = conditions(load_before)
+        results["minibatch"][dtype] = (per_epoch, accuracy, condition)
         if dtype == "float32":
+            load_before = os.getloadavg()[0]
             results["prediction"] = bench_prediction(models, X_test, args.rounds)
+            results["conditions"]["prediction"] = conditions(load_before)
+    load_before = os.getloadavg()[0]
     X, y, results["digits"] = load_digits_5k(args.digits, args.data)
     results["full_batch"] = bench_full_batch(X, y, args.iterations, args.rounds)
+    results["conditions"]["full batch"] = conditions(load_before)
     results["memory"] = bench_memory(args.data)
-    results["load"] = (load_before, os.getloadavg()[0])
     return results
 
 

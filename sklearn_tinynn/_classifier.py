@@ -35,7 +35,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _network, _threads
+from . import _network
 from ._array_api import (
     DISPATCH_POSSIBLE,
     convert_arrays,
@@ -220,10 +220,11 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
     for every solver, so that an integer weight is exactly equivalent to
     repeating a sample. A minibatch whose weights are all zero is skipped.
 
-    ``fit``, ``partial_fit`` and the predictions run BLAS on one thread where
-    the matrix products are too small to gain from more (see the performance
-    page of the documentation); a ``threadpoolctl.threadpool_limits`` of the
-    caller still caps the threads.
+    ``fit``, ``partial_fit`` and the predictions run BLAS at the thread limit
+    in force (``threadpoolctl.threadpool_limits``) and never change it: with
+    the same data, parameters, ``random_state``, library versions, machine
+    and thread limit they give bit-identical results, whatever the load (see
+    the Reproducibility page of the documentation).
 
     Under scikit-learn's Array API dispatch
     (``sklearn.set_config(array_api_dispatch=True)``, SciPy 1.14 or later and
@@ -493,23 +494,14 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         else:
             self._check_warm_start_shapes()
         data = _Data(X, Y, sample_weight, xp, device)
-        with self._blas_threads(*X.shape, xp):
-            if self.solver == "lbfgs":
-                self._fit_lbfgs(data, tasks)
-            else:
-                self._fit_iterative(data, incremental, tasks)
+        if self.solver == "lbfgs":
+            self._fit_lbfgs(data, tasks)
+        else:
+            self._fit_iterative(data, incremental, tasks)
         if xp is not np and self.classes_.dtype.kind in "biuf":
             self.classes_ = xp.asarray(self.classes_, device=device)
         tasks.end()
         return self
-
-    def _blas_threads(self, n_samples, n_features, xp=np):
-        """The BLAS thread policy for the products of one step (see _threads);
-        NumPy's only, other libraries having threads of their own."""
-        if xp is not np:
-            return contextlib.nullcontext()
-        rows = self._rows_per_step(n_samples)
-        return _threads.blas_threads_for(rows, n_features, self.hidden_layer_size)
 
     # ----------------------------------------------------- input and labels
 
@@ -932,20 +924,9 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
     def _make_workspace(self, X, Y, incremental):
         """The training buffers, and X and Y laid out for them; the fitted
         arrays become views of the workspace's theta."""
-        # A full-batch fit reads all of X twice per step, in products with the
-        # thin W1 and dZ1: BLAS computes those fastest from column-major X, worth
-        # one copy per fit (not per partial_fit call, which is one step). Y then
-        # shares the column-major layout of Z2 (see _network.forward), so that
-        # A2 - Y and the loss run over contiguous memory.
         full_batch = self.solver == "gd" and not incremental
-        if full_batch and isinstance(X, np.ndarray):
-            X = np.asfortranarray(X)
-        if full_batch:
-            Y = np.asfortranarray(Y)
-        workspace = _network.Workspace(
-            self._params,
-            self._batch_size(X.shape[0]),
-            order="F" if full_batch else "C",
+        Y, workspace = _network.training_workspace(
+            self._params, Y, self._batch_size(X.shape[0]), full_batch
         )
         # The optimizer updates the flat vector theta in one operation per
         # equation; coefs_ and intercepts_ are views of it.
@@ -966,9 +947,7 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
 
     def _rows_per_step(self, n_samples):
         """Rows of one step: a minibatch ('adam', 'sgd') or all of them."""
-        if self.solver in ("gd", "lbfgs"):
-            return n_samples
-        return min(200 if self.batch_size == "auto" else self.batch_size, n_samples)
+        return _network.rows_per_step(self.solver, self.batch_size, n_samples)
 
     def _batch_size(self, n_samples):
         """``_rows_per_step``, with a warning for a batch_size beyond n_samples."""
@@ -1155,14 +1134,10 @@ class TwoLayerNNClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
     def _forward(self, X, xp=np):
         """The output probabilities for an X that ``_validate_X`` accepted."""
         params = self._params
-        if xp is np:
-            threads = _threads.blas_threads_for(*X.shape, params[0].shape[1])
-        else:
-            threads = contextlib.nullcontext()
-            if X.dtype != params[0].dtype:  # promoted as NumPy would
-                dtype = xp.result_type(X.dtype, params[0].dtype)
-                X, *params = (xp.astype(a, dtype) for a in [X, *params])
-        with threads, np.errstate(over="ignore", invalid="ignore"):
+        if xp is not np and X.dtype != params[0].dtype:  # promoted as NumPy would
+            dtype = xp.result_type(X.dtype, params[0].dtype)
+            X, *params = (xp.astype(a, dtype) for a in [X, *params])
+        with np.errstate(over="ignore", invalid="ignore"):
             try:
                 _, A2 = _network.forward(
                     X, params, self.activation, self.out_activation_, check=True, xp=xp

@@ -38,6 +38,7 @@ from sklearn.model_selection import train_test_split
 from . import _persistence, _report, datasets
 from ._array_api import move_to
 from ._classifier import TwoLayerNNClassifier
+from ._network import fit_memory
 from ._progress import TextProgressBar
 
 PROG = "sklearn-tinynn"
@@ -427,19 +428,27 @@ def _warn_about_labels(classes, y, source, flag):
 
 
 def _check_memory(model, X, y):
-    """Refuse, before allocating it, a network larger than this machine's memory."""
+    """Refuse, before allocating it, a fit larger than this machine's memory."""
     try:
         available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):  # no sysconf: let numpy tell
         return
     n_samples, n_features = X.shape
-    hidden = model.hidden_layer_size
-    n_outputs = len(np.unique(y))
-    n_weights = (n_features + 1) * hidden + (hidden + 1) * n_outputs
-    rows = model._rows_per_step(n_samples)
-    # Weights, gradients, Adam's two moments and a saved copy; for a batch, the
-    # hidden activations, their errors and a scratch array.
-    needed = X.dtype.itemsize * (5 * n_weights + 3 * rows * hidden)
+    params = model.get_params()
+    hidden = params["hidden_layer_size"]
+    n_classes = len(np.unique(y))
+    needed = fit_memory(
+        n_samples,
+        n_features,
+        hidden,
+        1 if n_classes == 2 else n_classes,
+        X.dtype,
+        params["solver"],
+        params["batch_size"],
+        params["shuffle"],
+        params["activation"],
+        params["early_stopping"],
+    )
     if needed > available:
         raise UsageError(
             f"--hidden {hidden}: the network needs about {needed / 2**30:.1f} GiB "

@@ -1,4 +1,4 @@
-"""Shared test configuration: the hypothesis profiles.
+"""Shared test configuration: the hypothesis profiles, one BLAS thread.
 
 'ci' (the default) is bounded so that the fuzzing tests take well under a
 minute on two cores and runs the same examples on every run (derandomized), so
@@ -8,7 +8,9 @@ A fit on a few dozen samples has no fixed duration on a loaded machine, so no
 deadline; the tests bound ``max_iter`` and the data size instead.
 """
 
+import pytest
 from hypothesis import HealthCheck, Phase, settings
+from threadpoolctl import threadpool_limits
 
 settings.register_profile(
     "ci",
@@ -20,3 +22,13 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=500, deadline=None)
 settings.load_profile("ci")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_blas_thread():
+    """Run the suite on one BLAS thread, as docs/reproducibility.rst advises
+    on a shared machine: the library keeps the limit in force, and two BLAS
+    threads waiting for each other on busy cores make the small products of
+    the tests many times slower (the examples' subprocesses do the same)."""
+    with threadpool_limits(1, user_api="blas"):
+        yield

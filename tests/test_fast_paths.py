@@ -413,3 +413,91 @@ def test_fit_makes_no_copy_of_x(solver):
     finally:
         tracemalloc.stop()
     assert peak < X.nbytes / 2
+
+
+def _fit_peak(clf, X, y):
+    """The tracemalloc peak of ``clf.fit(X, y)``, in bytes."""
+    tracemalloc.start()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X, y)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("solver", ["gd", "sgd", "adam", "lbfgs"])
+@pytest.mark.parametrize(
+    "dtype, n_hidden, activation",
+    [(np.float64, 20, "relu"), (np.float32, 60, "tanh"), (np.float64, 60, "relu")],
+)
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_fit_memory_bounds_the_measured_peak(
+    solver, dtype, n_hidden, activation, early_stopping
+):
+    """docs/performance.md's formula: an upper bound, within 25% of the peak."""
+    if early_stopping and solver in ("gd", "lbfgs"):
+        pytest.skip("early stopping needs minibatches here")
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(3000, 150)).astype(dtype)
+    y = rng.randint(4, size=3000)
+    clf = TwoLayerNNClassifier(
+        n_hidden,
+        solver=solver,
+        activation=activation,
+        max_iter=2,
+        early_stopping=early_stopping,
+        random_state=0,
+    )
+    peak = _fit_peak(clf, X, y)
+    bound = _network.fit_memory(
+        3000, 150, n_hidden, 4, dtype, solver, "auto", True, activation, early_stopping
+    )
+    assert 0.75 * bound <= peak <= bound
+
+
+def test_full_batch_gd_makes_no_copy_of_x():
+    """gd reads X as it is given: beyond it, the hidden layer and the targets."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(6000, 400))  # 19 MB of float64
+    y = rng.randint(10, size=6000)
+    clf = TwoLayerNNClassifier(10, solver="gd", max_iter=2, random_state=0)
+    assert _network.hidden_layout(6000, 10, X.dtype) == "F"
+    assert _fit_peak(clf, X, y) < 0.35 * X.nbytes
+
+
+def test_the_layout_rule_reads_sizes_as_python_integers():
+    """Sizes of small integer types neither overflow nor change the layout."""
+    for rows, hidden in [(np.int16(5000), np.int8(10)), (5000, 10)]:
+        assert _network.hidden_layout(rows, hidden, np.float64) == "F"
+    assert _network.hidden_layout(np.int8(100), np.int8(10), np.float64) == "C"
+    assert _network.hidden_layout(5000, 10, np.float32) == "C"
+    assert _network.hidden_layout(5000, 128, np.float64) == "C"
+    small = _network.fit_memory(np.int16(30000), np.int16(784), np.int8(100), 10, "f8")
+    assert small == _network.fit_memory(30000, 784, 100, 10, "f8")
+
+
+def test_column_layout_gives_the_row_layout_gradients():
+    """The two layouts compute the same gradients (to rounding)."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(50, 30))
+    Y = np.eye(4)[rng.randint(4, size=50)]
+    params = _network.init_params(30, 8, 4, "relu", rng, np.float64)
+    results = []
+    for order in ("C", "F"):
+        workspace = _network.Workspace(params, 50, order)
+        loss, grads = _network.loss_and_gradients(
+            X,
+            np.asfortranarray(Y),
+            workspace.params,
+            "relu",
+            "softmax",
+            0.1,
+            workspace=workspace,
+        )
+        results.append((loss, [g.copy() for g in grads]))
+    (loss_c, grads_c), (loss_f, grads_f) = results
+    assert loss_c == pytest.approx(loss_f, rel=1e-12)
+    for a, b in zip(grads_c, grads_f):
+        assert_allclose(a, b, rtol=1e-12, atol=1e-15)
