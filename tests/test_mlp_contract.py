@@ -171,12 +171,12 @@ def test_a_new_learning_rate_init_takes_effect_on_the_next_fit(solver):
     if solver == "gd":
         expected = theta - eta * g
     elif solver == "sgd":  # Nesterov: v <- mu v - eta g; theta + mu v - eta g
-        v = 0.9 * state["velocities"][0] - eta * g
+        v = 0.9 * _network.flatten(state["velocities"]) - eta * g
         expected = theta + 0.9 * v - eta * g
     else:  # Adam in its textbook form, m and v from the stored M and V
         b1, b2, t = 0.9, 0.999, state["t"] + 1
-        m = b1 * state["M"][0] * (1 - b1) + (1 - b1) * g
-        v = b2 * state["V"][0] * (1 - b2) + (1 - b2) * g**2
+        m = b1 * _network.flatten(state["M"]) * (1 - b1) + (1 - b1) * g
+        v = b2 * _network.flatten(state["V"]) * (1 - b2) + (1 - b2) * g**2
         eta_t = eta * math.sqrt(1 - b2**t) / (1 - b1**t)
         expected = theta - eta_t * m / (np.sqrt(v) + 1e-8)
     clf.set_params(learning_rate_init=eta, max_iter=1).fit(X, y)

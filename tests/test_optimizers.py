@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from sklearn_tinynn import _network
 from sklearn_tinynn._optimizers import SGD, Adam, GradientDescent
 
 
@@ -118,23 +119,23 @@ def test_float32_parameters_stay_float32(make):
     assert all(p.dtype == np.float32 for p in params)
 
 
-def test_adam_continues_from_a_state_that_kept_m_and_v():
-    # An earlier build stored Kingma & Ba's m and v; a model saved by it goes on
-    # with the same steps as one whose optimizer never stopped.
-    params, g1, g2 = make_params(), make_grads(1), make_grads(2)
-    reference = Adam(params, 0.01)
-    reference.update_params(params, g1)
-    resumed_params = [p.copy() for p in params]
-    b1, b2 = reference.beta_1, reference.beta_2
-    old_state = {
-        "learning_rate": 0.01,
-        "t": 1,
-        "m": [M * (1 - b1) for M in reference.state["M"]],
-        "v": [V * (1 - b2) for V in reference.state["V"]],
-    }
-    resumed = Adam(resumed_params, 0.01, state=old_state)
-    assert "m" not in resumed.state and "v" not in resumed.state
-    reference.update_params(params, g2)
-    resumed.update_params(resumed_params, g2)
-    for theta, expected in zip(resumed_params, params):
-        assert_allclose(theta, expected, rtol=1e-12)
+@pytest.mark.parametrize("make", [lambda p: SGD(p, 0.1), lambda p: Adam(p, 0.1)])
+def test_fused_state_keeps_the_per_parameter_layout(make):
+    # The NumPy fast path updates one flat vector; its state keeps one array
+    # per parameter (views of the flat state), and the steps are the same.
+    params, fused_params = make_params(), make_params()
+    plain, fused = make(params), make(fused_params)
+    fused.fuse()
+    theta = _network.flatten(fused_params)
+    views = _network.unflatten(theta, [p.shape for p in params])
+    for seed in (1, 2, 3):
+        grads = make_grads(seed)
+        plain.update_params(params, grads)
+        fused.update_params([theta], [_network.flatten(grads)])
+    for key, arrays in plain.state.items():
+        if isinstance(arrays, list):
+            assert [a.shape for a in fused.state[key]] == [a.shape for a in arrays]
+            for a, b in zip(fused.state[key], arrays):
+                assert_allclose(a, b, rtol=0, atol=0)
+    for a, b in zip(views, params):
+        assert_allclose(a, b, rtol=0, atol=0)
