@@ -376,7 +376,10 @@ class TrainingMixin:
         """Rows of one step: a minibatch ('adam', 'sgd') or all of them."""
         if self.solver in ("gd", "lbfgs"):
             return n_samples
-        return min(200 if self.batch_size == "auto" else self.batch_size, n_samples)
+        # In Python ints: a NumPy int8 batch_size would overflow in products.
+        return int(
+            min(200 if self.batch_size == "auto" else self.batch_size, n_samples)
+        )
 
     def _batch_size(self, n_samples):
         """``_rows_per_step``, with a warning for a batch_size beyond n_samples."""

@@ -24,6 +24,7 @@ from sklearn.model_selection import (
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
+from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_tinynn import TwoLayerNNClassifier, _network
 
@@ -417,3 +418,30 @@ def test_verbose_prints_the_loss(capsys):
     X, y = make_classification(n_samples=30, random_state=0)
     TwoLayerNNClassifier(verbose=True, max_iter=2, random_state=0).fit(X, y)
     assert "Iteration 2, loss = " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("batch_size", True),
+        ("batch_size", np.True_),
+        ("hidden_layer_size", True),
+        ("max_iter", False),
+        ("n_iter_no_change", True),
+        ("max_fun", True),
+    ],
+)
+def test_booleans_are_not_counts(name, value):
+    # bool is an Integral to Python: the constraints refuse it by name.
+    X, y = make_classification(n_samples=20, random_state=0)
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
+        TwoLayerNNClassifier(**{name: value}).fit(X, y)
+
+
+@pytest.mark.parametrize("kind", [np.int8, np.int16, np.uint8, np.int64])
+def test_numpy_integer_sizes_are_python_sizes(kind):
+    X, y = make_classification(n_samples=40, n_features=200, random_state=0)
+    clf = TwoLayerNNClassifier(kind(100), batch_size=kind(40), max_iter=kind(2))
+    clf.set_params(random_state=0).fit(X, y)
+    reference = TwoLayerNNClassifier(100, batch_size=40, max_iter=2, random_state=0)
+    assert_array_equal(clf.predict_proba(X), reference.fit(X, y).predict_proba(X))
