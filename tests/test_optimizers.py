@@ -1,8 +1,13 @@
-"""Each optimizer step against its closed form, written out by hand."""
+"""Each optimizer step against its closed form, written out by hand; the fused
+update of the NumPy fast path against a per-parameter reference, and its
+state in the one per-parameter layout."""
+
+import math
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from test_network import make_workspace_problem
 
 from sklearn_tinynn import _network
 from sklearn_tinynn._optimizers import SGD, Adam, GradientDescent
@@ -139,3 +144,66 @@ def test_fused_state_keeps_the_per_parameter_layout(make):
                 assert_allclose(a, b, rtol=0, atol=0)
     for a, b in zip(views, params):
         assert_allclose(a, b, rtol=0, atol=0)
+
+
+# ------------------------------- the fused update against a reference
+
+
+def reference_adam(params, grads_per_step, eta, b1=0.9, b2=0.999, eps=1e-8):
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    for t, grads in enumerate(grads_per_step, start=1):
+        eta_t = eta * math.sqrt(1 - b2**t) / (1 - b1**t)
+        for i, g in enumerate(grads):
+            m[i] = b1 * m[i] + (1 - b1) * g
+            v[i] = b2 * v[i] + (1 - b2) * g**2
+            params[i] = params[i] - eta_t * m[i] / (np.sqrt(v[i]) + eps)
+    return params
+
+
+def reference_sgd(params, grads_per_step, eta, mu, nesterov):
+    velocities = [np.zeros_like(p) for p in params]
+    for grads in grads_per_step:
+        for i, g in enumerate(grads):
+            velocities[i] = mu * velocities[i] - eta * g
+            if nesterov:
+                params[i] = params[i] + mu * velocities[i] - eta * g
+            else:
+                params[i] = params[i] + velocities[i]
+    return params
+
+
+def random_steps(params, n_steps, seed=1):
+    rng = np.random.RandomState(seed)
+    return [
+        [rng.normal(size=p.shape).astype(p.dtype) for p in params]
+        for _ in range(n_steps)
+    ]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["adam", "sgd", "nesterov", "gd"])
+def test_flat_fused_update_matches_per_parameter_reference(dtype, kind):
+    """One update of the flat theta equals the plain update of each array."""
+    _, _, params = make_workspace_problem("softmax")
+    params = [p.astype(dtype) for p in params]
+    steps = random_steps(params, 4)
+    workspace = _network.Workspace(params, 1)
+    if kind == "adam":
+        optimizer = Adam([workspace.theta], 0.01)
+        expected = reference_adam(list(params), steps, 0.01)
+    elif kind == "gd":
+        optimizer = GradientDescent([workspace.theta], 0.1)
+        expected = reference_sgd(list(params), steps, 0.1, 0.0, False)
+    else:
+        nesterov = kind == "nesterov"
+        optimizer = SGD([workspace.theta], 0.1, momentum=0.9, nesterov=nesterov)
+        expected = reference_sgd(list(params), steps, 0.1, 0.9, nesterov)
+    for grads in steps:
+        for view, g in zip(workspace.grads, grads):
+            view[...] = g
+        optimizer.update_params([workspace.theta], [workspace.grad])
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    for param, ref in zip(workspace.params, expected):
+        assert param.dtype == dtype
+        assert_allclose(param, ref, rtol=rtol, atol=rtol * 1e-2)
