@@ -6,7 +6,12 @@ hidden layer of 100 units, Adam). Prints, for the first and the last thousand
 calls, the median, the 10th and 90th percentiles and the mean time per call.
 A call's time must not grow with the calls before it (the loss curve grows by
 one number a call, and a failed call must still restore the model), so the
-two rows should agree up to the machine's noise.
+two rows should agree up to the machine's noise. A third row times another
+thousand calls after emptying the model's records (``loss_curve_``): where the
+last thousand are slower than the first, it tells the cost of the records (none
+if it matches the last thousand) from that of the training state itself (for
+example subnormal numbers in Adam's moments after thousands of epochs, which
+x86 computes slowly).
 
 Also prints the load average and the BLAS kernel (threadpoolctl): compare runs
 taken on the same machine in the same conditions only.
@@ -41,7 +46,27 @@ def stream_times(calls, rows):
         tic = time.perf_counter()
         clf.partial_fit(X[batch], y[batch])
         times[i] = time.perf_counter() - tic
-    return times, clf
+    return times, clf, X, y
+
+
+def control_times(clf, X, y, calls, rows):
+    """``calls`` more calls, after emptying the records the stream appended."""
+    clf.loss_curve_ = clf.loss_curve_[-1:]
+    times = np.empty(calls)
+    for i in range(calls):
+        start = i * rows % (len(y) - rows)
+        batch = slice(start, start + rows)
+        tic = time.perf_counter()
+        clf.partial_fit(X[batch], y[batch])
+        times[i] = time.perf_counter() - tic
+    return times
+
+
+def subnormal_fraction(clf):
+    """The fraction of the optimizer state's values that are subnormal."""
+    values = np.concatenate([np.ravel(a) for a in clf._optimizer_state["V"]])
+    tiny = np.finfo(values.dtype).smallest_normal
+    return np.mean((values != 0) & (np.abs(values) < tiny))
 
 
 def row(name, times):
@@ -57,7 +82,9 @@ def main():
     args = parser.parse_args()
     window = min(1000, args.calls // 2)
     load_before = os.getloadavg()
-    times, clf = stream_times(args.calls, args.rows)
+    times, clf, X, y = stream_times(args.calls, args.rows)
+    subnormal = subnormal_fraction(clf)
+    control = control_times(clf, X, y, window, args.rows)
     blas = [(i["internal_api"], i["num_threads"]) for i in threadpool_info()]
     print(f"{args.calls} partial_fit calls of {args.rows} rows (digits, 64-100-10,")
     print(f"adam, float64); len(loss_curve_) at the end: {len(clf.loss_curve_)}")
@@ -70,6 +97,8 @@ def main():
     print("|-------------------|----------:|-------:|-------:|---------:|")
     print(row(f"first {window}", times[:window]))
     print(row(f"last {window}", times[-window:]))
+    print(row("records emptied", control))
+    print(f"\nsubnormal values in Adam's V at the end: {subnormal:.1%}")
 
 
 if __name__ == "__main__":
