@@ -83,11 +83,11 @@ def main():
     window = min(1000, args.calls // 2)
     load_before = os.getloadavg()
     times, clf, X, y = stream_times(args.calls, args.rows)
-    subnormal = subnormal_fraction(clf)
+    subnormal, recorded = subnormal_fraction(clf), len(clf.loss_curve_)
     control = control_times(clf, X, y, window, args.rows)
     blas = [(i["internal_api"], i["num_threads"]) for i in threadpool_info()]
     print(f"{args.calls} partial_fit calls of {args.rows} rows (digits, 64-100-10,")
-    print(f"adam, float64); len(loss_curve_) at the end: {len(clf.loss_curve_)}")
+    print(f"adam, float64); len(loss_curve_) at the end: {recorded}")
     print(f"{platform.processor() or platform.machine()}, BLAS {blas}")
     print(
         f"load average (1, 5, 15 min) before: {load_before}, after: {os.getloadavg()}"
