@@ -123,6 +123,19 @@ def to_host(value):
     return value
 
 
+def copies(arrays):
+    """Copies of ``arrays``, each in its own namespace and on its own device.
+
+    The one namespace-aware copy: Array API arrays have no ``.copy()``.
+    """
+    return [
+        a.copy()
+        if isinstance(a, np.ndarray)
+        else _compat.array_namespace(a).asarray(a, copy=True)
+        for a in arrays
+    ]
+
+
 def float_dtypes(xp, device=None):
     """The floating dtypes that X keeps, the namespace's default one first.
 

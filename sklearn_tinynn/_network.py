@@ -30,6 +30,8 @@ With another namespace the loss is a 0-d array of that namespace, so that a
 training loop on a device need not wait for it after each step.
 """
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -70,13 +72,13 @@ def from_numpy(arrays, xp=None, device=None):
 
 
 # The class priors are clipped to [PRIOR_CLIP, 1 - PRIOR_CLIP] before their
-# logarithm: a class absent from the data (a first partial_fit batch without it)
-# or nearly so then starts at a logit of about -7, from which training can still
-# raise it, instead of at -inf.
+# logarithm: a class (or label) nearly or wholly absent from the data of a fit
+# then starts at a logit of about -7, from which training can still raise it,
+# instead of at -inf.
 PRIOR_CLIP = 1e-3
 
 
-def prior_biases(Y, sample_weight, out_activation):
+def prior_biases(Y, sample_weight, out_activation, fill_absent=False):
     """Output biases b2 at which the network, with W2 = 0, predicts the prior.
 
     The prior of output k is the weighted mean p_k = sum_i s_i Y_ik / sum_i s_i
@@ -85,22 +87,79 @@ def prior_biases(Y, sample_weight, out_activation):
     for p summing to 1; logistic outputs (binary, or each label of a
     multilabel Y) get the logit b2_k = log(p_k / (1 - p_k)), since
     sigmoid(logit p) = p.
+
+    With ``fill_absent`` (classes declared before they are seen; Y one-hot, or
+    one column for two classes), a class of zero total weight counts as an
+    average seen class: its share is the mean share of the classes with
+    weight, the shares then normalized to sum to 1. Its logit starts level
+    with theirs, and it is learned at their pace once it appears.
     """
     p = np.average(Y, axis=0, weights=sample_weight).astype(np.float64)
+    if fill_absent:
+        p = _fill_absent_classes(p)
     p = np.clip(p, PRIOR_CLIP, 1 - PRIOR_CLIP)
     if out_activation == "softmax":
         return np.log(p).astype(Y.dtype)
     return np.log(p / (1 - p)).astype(Y.dtype)
 
 
-def _flat_views(flat, shapes):
-    """Consecutive views of the 1-d array ``flat``, one per shape in ``shapes``."""
+def _fill_absent_classes(p):
+    """The class shares ``p`` with each zero share raised to the mean of the
+    others, normalized; one column stands for two classes, (1 - p, p)."""
+    binary = p.shape == (1,)
+    shares = np.concatenate([1 - p, p]) if binary else p
+    seen = shares > 0
+    shares = np.where(seen, shares, shares[seen].mean())
+    shares = shares / shares.sum()
+    return shares[1:] if binary else shares
+
+
+def flatten(arrays, xp=None):
+    """The ``arrays`` one after the other in one new 1-d array of ``xp``.
+
+    With :func:`unflatten`, the one way the parameters ``[W1, b1, W2, b2]``
+    (or their gradients, or an optimizer's moments) become one vector and
+    back: the NumPy workspace and L-BFGS both use them.
+    """
+    if xp is None or xp is np:
+        return np.concatenate([np.ravel(a) for a in arrays])
+    return xp.concat([xp.reshape(a, (-1,)) for a in arrays])
+
+
+def unflatten(flat, shapes, xp=None):
+    """Consecutive views of the 1-d array ``flat``, one per shape in ``shapes``.
+
+    The inverse of :func:`flatten`: for NumPy, writing into a view writes
+    into ``flat``.
+    """
+    reshape = np.reshape if xp is None or xp is np else xp.reshape
     views, start = [], 0
     for shape in shapes:
-        size = int(np.prod(shape))
-        views.append(flat[start : start + size].reshape(shape))
+        size = math.prod(shape)
+        views.append(reshape(flat[start : start + size], tuple(shape)))
         start += size
     return views
+
+
+def take_rows(array, rows, xp=None, out=None):
+    """The rows ``rows`` of ``array``: the one way to gather rows.
+
+    ``rows`` is a slice (giving a view) or integer indices: a NumPy array for
+    NumPy and sparse arrays, an array of ``xp`` on ``array``'s device
+    otherwise. A dense NumPy gather goes into ``out`` when it is given (its
+    leading rows), so that a minibatch allocates nothing. None stays None.
+    """
+    if array is None:
+        return None
+    if isinstance(rows, slice):
+        return array[rows, ...]
+    if xp is not None and xp is not np:
+        return xp.take(array, rows, axis=0)
+    if out is None or not isinstance(array, np.ndarray):
+        return array[rows]
+    # mode="clip" spares the copy that mode="raise" makes of ``out``; the
+    # rows come from a permutation, so none is out of range.
+    return np.take(array, rows, axis=0, out=out[: len(rows)], mode="clip")
 
 
 class Workspace:
@@ -130,11 +189,11 @@ class Workspace:
 
     def __init__(self, params, batch_size, order="C"):
         shapes = [p.shape for p in params]
-        self.theta = np.concatenate([p.ravel() for p in params])
-        self.params = _flat_views(self.theta, shapes)
+        self.theta = flatten(params)
+        self.params = unflatten(self.theta, shapes)
         self.grad = np.empty_like(self.theta)
-        self.grads = _flat_views(self.grad, shapes)
-        self.scratch = _flat_views(np.empty_like(self.theta), shapes)
+        self.grads = unflatten(self.grad, shapes)
+        self.scratch = unflatten(np.empty_like(self.theta), shapes)
         W1, _, W2, _ = params
         n_hidden, n_outputs = W2.shape
         dtype = self.theta.dtype
@@ -152,19 +211,10 @@ class Workspace:
         arrays, so that no minibatch allocates new ones (a sparse ``X`` is
         indexed as usual).
         """
-        if isinstance(rows, slice):
-            return X[rows], Y[rows]
-        if self.X is None:
+        if not isinstance(rows, slice) and self.X is None:
             self.X = np.empty((self.Z1.shape[0], X.shape[1]), X.dtype)
             self.Y = np.empty((self.Z1.shape[0], Y.shape[1]), Y.dtype)
-        n = len(rows)
-        if isinstance(X, np.ndarray):
-            X = np.take(X, rows, axis=0, out=self.X[:n], mode="clip")
-        else:
-            X = X[rows]
-        # mode="clip" spares the copy that mode="raise" makes of ``out``; the
-        # rows come from a permutation, so none is out of range.
-        return X, np.take(Y, rows, axis=0, out=self.Y[:n], mode="clip")
+        return take_rows(X, rows, out=self.X), take_rows(Y, rows, out=self.Y)
 
 
 # The product layouts (see docs/performance.md). For a thin hidden layer and

@@ -12,11 +12,19 @@ steps, so that no step allocates; any other namespace (torch, CuPy,
 array-api-strict) evaluates the same equations with the operators of the
 Array API standard, which allows updating an array in place but has no
 ``out=``: the state then lives in that namespace, on the parameters' device.
+
+The state has one layout whatever trained the model: each list in it (Adam's
+moments, SGD's velocities) holds one array per parameter, of that
+parameter's shape. The NumPy fast path (:meth:`GradientDescent.fuse`) keeps
+each list in one flat vector, the list holding views of it, and updates the
+flat parameter vector of a workspace with one operation per equation.
 """
 
 import math
 
 import numpy as np
+
+from ._network import flatten, unflatten
 
 
 class GradientDescent:
@@ -40,14 +48,32 @@ class GradientDescent:
         self.lr_schedule = lr_schedule
         self.power_t = power_t
         self.state = state or self._initial_state(params)
+        self._fused = {}
         # A state continued with another learning_rate_init (fine-tuning after
         # a warm start) restarts the rate from it; the moments, velocities and
         # step count go on. With the same one, the rate reached goes on (as
-        # lowered by 'adaptive'). A state saved without the key keeps its rate.
-        previous = self.state.setdefault("learning_rate_init", learning_rate_init)
-        if previous != learning_rate_init:
+        # lowered by 'adaptive').
+        if self.state["learning_rate_init"] != learning_rate_init:
             self.state["learning_rate_init"] = learning_rate_init
             self.state["learning_rate"] = float(learning_rate_init)
+
+    def fuse(self):
+        """Keep each list of the state in one flat NumPy vector (copied).
+
+        The state's lists become views of the vectors, one per parameter,
+        and ``update_params`` then takes the flat parameter and gradient
+        vectors (``[theta]``, ``[grad]``, as :func:`_network.flatten` lays
+        them out): one operation per equation for all the parameters.
+        """
+        for key, arrays in self.state.items():
+            if isinstance(arrays, list):
+                flat = flatten(arrays)
+                self.state[key] = unflatten(flat, [a.shape for a in arrays])
+                self._fused[key] = [flat]
+
+    def _arrays(self, key):
+        """The state's list ``key``, aligned with the params of ``update_params``."""
+        return self._fused[key] if self._fused else self.state[key]
 
     def _initial_state(self, params):
         return {
@@ -124,7 +150,7 @@ class SGD(GradientDescent):
 
     def update_params(self, params, grads):
         eta, mu = self.state["learning_rate"], self.momentum
-        velocities = self.state["velocities"]
+        velocities = self._arrays("velocities")
         for theta, grad, v, step in zip(
             params, grads, velocities, self._scratch(params)
         ):
@@ -169,9 +195,6 @@ class Adam(GradientDescent):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         super().__init__(params, learning_rate_init, "constant", 0.5, state, xp)
-        if "m" in self.state:  # saved by an earlier build, which kept m and v
-            self.state["M"] = [m / (1 - beta_1) for m in self.state.pop("m")]
-            self.state["V"] = [v / (1 - beta_2) for v in self.state.pop("v")]
 
     def _initial_state(self, params):
         state = super()._initial_state(params)
@@ -187,7 +210,7 @@ class Adam(GradientDescent):
         eta_t = state["learning_rate"] * math.sqrt(1 - b2**t) / (1 - b1**t)
         root = math.sqrt(1 - b2)
         c_t, eps = eta_t * (1 - b1) / root, self.epsilon / root
-        moments = zip(state["M"], state["V"], self._scratch(params))
+        moments = zip(self._arrays("M"), self._arrays("V"), self._scratch(params))
         for theta, grad, (M, V, step) in zip(params, grads, moments):
             # Each equation of the class docstring, in place in M, V and (with
             # NumPy) the work array ``step``: no temporary array is allocated.

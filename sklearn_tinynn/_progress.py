@@ -18,6 +18,8 @@ import math
 import sys
 import time
 
+from ._array_api import copies
+
 try:
     from sklearn.callback import CallbackSupportMixin, with_callbacks
 except ImportError:  # scikit-learn < 1.9
@@ -163,8 +165,8 @@ class FitTasks:
         # Called only when a hook asks for fitted_estimator: the optimizers
         # update the weights in place, so the snapshot needs copies.
         return {
-            "coefs_": [W.copy() for W in self._estimator.coefs_],
-            "intercepts_": [b.copy() for b in self._estimator.intercepts_],
+            "coefs_": copies(self._estimator.coefs_),
+            "intercepts_": copies(self._estimator.intercepts_),
         }
 
 

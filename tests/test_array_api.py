@@ -9,13 +9,14 @@ tests of a library that is not installed are skipped.
 """
 
 import importlib
-import os
 import pickle
+import warnings
 
 import numpy as np
 import pytest
 import sklearn
 from numpy.testing import assert_allclose
+from sklearn.exceptions import ConvergenceWarning
 from test_network import ACTIVATIONS, OUTPUTS, make_problem, numerical_gradients
 
 from sklearn_tinynn import TwoLayerNNClassifier, _network, move_to
@@ -258,37 +259,6 @@ def test_without_dispatch_every_array_is_numpy():
 
 # ------------------------------------------- the estimator under dispatch
 #
-# scikit-learn enables dispatch only with SCIPY_ARRAY_API=1 in the environment
-# before SciPy is imported, and SciPy >= 1.14: CI runs these tests in a pass of
-# their own (.ci/run); elsewhere they are skipped.
-
-DEVICES = NAMESPACES[1:]  # the estimator's NumPy path is NumPy itself
-
-
-@pytest.fixture
-def dispatch():
-    """scikit-learn's array API dispatch, on for the test."""
-    if os.environ.get("SCIPY_ARRAY_API") != "1":
-        pytest.skip("array API dispatch needs SCIPY_ARRAY_API=1 (see .ci/run)")
-    try:
-        with sklearn.config_context(array_api_dispatch=True):
-            pass
-    except ImportError as exc:  # scikit-learn 1.6 needs SciPy >= 1.14
-        pytest.skip(f"array API dispatch is not available: {exc}")
-    with sklearn.config_context(array_api_dispatch=True):
-        yield
-
-
-@pytest.fixture(params=DEVICES, ids=lambda p: f"{p[0]}-{p[1]}")
-def device_xp(request, dispatch):
-    """A library other than NumPy and one of its devices, with dispatch on."""
-    library, device = request.param
-    module = pytest.importorskip(library)
-    if library == "array_api_strict":
-        return namespace(module), module.Device(device)
-    return namespace(module), module.device(device)
-
-
 def problem(output, n_samples=40, n_features=6, seed=0):
     rng = np.random.RandomState(seed)
     X = rng.normal(size=(n_samples, n_features))
@@ -445,6 +415,59 @@ def test_partial_fit_and_warm_start_match_numpy(device_xp):
         assert_same_model(moved, reference)
     with pytest.raises(ValueError, match="same namespace"):
         models[1][0].partial_fit(X, y)
+
+
+def state_layout(model):
+    """The optimizer state's lists as shapes: one layout whatever trained it."""
+    return {
+        key: [tuple(a.shape) for a in value]
+        for key, value in model._optimizer_state.items()
+        if isinstance(value, list)
+    }
+
+
+def crossing(X, device_xp, start_on_device):
+    """X before the move, X after it, and the move_to arguments."""
+    xp, device = device_xp
+    X_device = xp.asarray(X, device=device)
+    if start_on_device:
+        return X_device, X, ("numpy", None)
+    return X, X_device, (xp, device)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "gd"])
+@pytest.mark.parametrize("start_on_device", [True, False])
+def test_partial_fit_continues_after_move_to(device_xp, solver, start_on_device):
+    # Trained on one namespace, moved with move_to, trained on in the other:
+    # the same model as one that never moved.
+    X, y = problem("multiclass")
+    first, then, target = crossing(X, device_xp, start_on_device)
+    params = dict(hidden_layer_size=5, solver=solver, random_state=0)
+    moved = TwoLayerNNClassifier(**params).partial_fit(first, y, classes=[0, 1, 2])
+    stayed = TwoLayerNNClassifier(**params).partial_fit(X, y, classes=[0, 1, 2])
+    assert state_layout(moved) == state_layout(stayed)
+    moved = move_to(moved, *target)
+    for _ in range(2):
+        moved.partial_fit(then, y)
+        stayed.partial_fit(X, y)
+    assert state_layout(moved) == state_layout(stayed)
+    assert_same_model(moved, stayed)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+@pytest.mark.parametrize("start_on_device", [True, False])
+def test_warm_start_continues_after_move_to(device_xp, solver, start_on_device):
+    X, y = problem("binary")
+    first, then, target = crossing(X, device_xp, start_on_device)
+    params = dict(
+        hidden_layer_size=5, solver=solver, max_iter=3, warm_start=True, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        moved = move_to(TwoLayerNNClassifier(**params).fit(first, y), *target)
+        moved.fit(then, y)
+        stayed = TwoLayerNNClassifier(**params).fit(X, y).fit(X, y)
+    assert_same_model(moved, stayed, tol=1e-10)
 
 
 def test_early_stopping_matches_numpy(device_xp):

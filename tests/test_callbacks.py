@@ -6,6 +6,7 @@ every supported version, through ``sklearn.callback`` where it exists and the
 package's stand-in elsewhere.
 """
 
+import importlib.util
 import io
 import re
 import warnings
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import check_mixin_order
@@ -255,3 +257,37 @@ def test_text_bar_follows_the_classifier_into_grid_search(digits):
     search.fit(*digits)
     summaries = [line for line in lines_of(out) if "done in" in line]
     assert len(summaries) == 2 * 2 + 1  # every split of every candidate, and the refit
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_every_scikit_learn_callback_under_dispatch(device_xp, solver, digits, capsys):
+    # The monitor scores a snapshot of the weights after each epoch, copied in
+    # their own namespace; scores and bar are those of the NumPy fit.
+    callback = pytest.importorskip("sklearn.callback")
+    xp, device = device_xp
+    X, y = digits[0][:100], digits[1][:100]
+    scores = []
+    for data in (X, xp.asarray(X, device=device)):
+        monitor = callback.ScoringMonitor(scoring="neg_log_loss")
+        bar = [callback.ProgressBar()] if importlib.util.find_spec("rich") else []
+        clf = TwoLayerNNClassifier(8, solver=solver, max_iter=3, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.set_callbacks(monitor, *bar).fit(data, y)
+        rows = monitor.get_logs().data
+        scores.append(
+            [row["neg_log_loss"] for row in rows if row["task_name"] == "epoch"]
+        )
+    assert len(scores[1]) == 3
+    np.testing.assert_allclose(scores[1], scores[0], rtol=1e-10)
+
+
+def test_text_progress_bar_under_dispatch(device_xp, digits):
+    xp, device = device_xp
+    out = io.StringIO()
+    clf = TwoLayerNNClassifier(8, max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.set_callbacks(TextProgressBar(out))
+        clf.fit(xp.asarray(digits[0], device=device), digits[1])
+    assert "done in" in out.getvalue()

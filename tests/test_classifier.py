@@ -1,12 +1,25 @@
 """TwoLayerNNClassifier: learnability, targets, weights, warm start and its place
-in scikit-learn's tools (Pipeline, GridSearchCV, cross_val_score, routing)."""
+in scikit-learn's tools (Pipeline, GridSearchCV, cross_val_score, routing); its
+parameter constraints; and property-based fuzzing (hypothesis) of every public
+call over shapes, dtypes, NaN/inf, magnitudes, labels, weights and parameters.
 
+The contract checked on every generated case: a call either works with finite
+outputs (probabilities in [0, 1], softmax rows summing to 1, labels among
+``classes_``) or raises ValueError/TypeError with a message from
+``KNOWN_ERRORS``, each of which names the bad input. Any other exception, any
+RuntimeWarning from the math, or a changed input array fails the test."""
+
+import copy
 import pickle
+import re
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from hypothesis import event, given, note
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn import config_context
 from sklearn.base import clone
@@ -15,6 +28,7 @@ from sklearn.datasets import (
     make_classification,
     make_multilabel_classification,
 )
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import (
     GridSearchCV,
     StratifiedKFold,
@@ -24,6 +38,7 @@ from sklearn.model_selection import (
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
+from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_tinynn import TwoLayerNNClassifier, _network
 
@@ -178,16 +193,6 @@ def test_multilabel_indicator_targets():
 
 
 # --------------------------------------------------------- inputs, dtypes
-
-
-def test_float32_stays_float32_end_to_end(digits):
-    X, y = digits
-    clf = TwoLayerNNClassifier(random_state=0, max_iter=5).fit(X.astype(np.float32), y)
-    params = clf.coefs_ + clf.intercepts_
-    assert all(p.dtype == np.float32 for p in params)
-    assert clf.predict_proba(X[:5].astype(np.float32)).dtype == np.float32
-    clf64 = TwoLayerNNClassifier(random_state=0, max_iter=5).fit(X.astype(int), y)
-    assert clf64.coefs_[0].dtype == np.float64
 
 
 @pytest.mark.parametrize("container", [sp.csr_matrix, sp.csc_matrix, sp.csr_array])
@@ -417,3 +422,394 @@ def test_verbose_prints_the_loss(capsys):
     X, y = make_classification(n_samples=30, random_state=0)
     TwoLayerNNClassifier(verbose=True, max_iter=2, random_state=0).fit(X, y)
     assert "Iteration 2, loss = " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("batch_size", True),
+        ("batch_size", np.True_),
+        ("hidden_layer_size", True),
+        ("max_iter", False),
+        ("n_iter_no_change", True),
+        ("max_fun", True),
+    ],
+)
+def test_booleans_are_not_counts(name, value):
+    # bool is an Integral to Python: the constraints refuse it by name.
+    X, y = make_classification(n_samples=20, random_state=0)
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
+        TwoLayerNNClassifier(**{name: value}).fit(X, y)
+
+
+@pytest.mark.parametrize("kind", [np.int8, np.int16, np.uint8, np.int64])
+def test_numpy_integer_sizes_are_python_sizes(kind):
+    X, y = make_classification(n_samples=40, n_features=200, random_state=0)
+    clf = TwoLayerNNClassifier(kind(100), batch_size=kind(40), max_iter=kind(2))
+    clf.set_params(random_state=0).fit(X, y)
+    reference = TwoLayerNNClassifier(100, batch_size=40, max_iter=2, random_state=0)
+    assert_array_equal(clf.predict_proba(X), reference.fit(X, y).predict_proba(X))
+
+
+# ------------------------------------- fuzzing the public calls (hypothesis)
+
+
+# Every message a failed call may carry. Each names the bad input or value.
+KNOWN_ERRORS = [
+    r"Found array with 0 sample\(s\)",
+    r"Found array with 0 feature\(s\)",
+    r"Expected 2D array, got 1D array",
+    r"Found array with dim \d",
+    r"Complex data not supported",
+    r"could not convert string to float",
+    r"Input( X| y| sample_weight)? contains (NaN|infinity)",
+    r"Unknown label type",
+    r"Mix of label input types",
+    r"(y|classes) mixes labels of types .* which cannot be sorted",
+    r"needs samples of at least 2 classes",
+    r"y contains labels .* that are not in classes",
+    r"inconsistent numbers of samples",
+    r"X has \d+ features, but TwoLayerNNClassifier is expecting \d+",
+    r"Negative values in data passed to `sample_weight`",
+    r"Sample weights must contain at least one non-zero number",
+    r"sample_weight\.shape == .*, expected",
+    r"sample_weight \(times class_weight\) sums to (inf|nan)",
+    r"The sample and class weights leave fewer than 2 classes",
+    r"training diverged\. Lower learning_rate_init .* scale the input features",
+    r"The network's outputs are not finite .* activations overflow",
+    r"The validation set has \d+ sample\(s\) with validation_fraction",
+    r"The sample weights of the training or the validation set are all zero",
+    r"The test_size = \d+ should be greater or equal to the number of classes",
+    r"The '\w+' parameter of TwoLayerNNClassifier must be",
+    r"warm_start can only be used where `y` has the same classes",
+    r"partial_fit does not support early_stopping=True",
+    r"class_weight=.* is not supported for multilabel targets",
+    r"class_weight has labels .* that are not classes of y",
+    r"class_weight values must be finite non-negative numbers",
+    r"classes must be passed on the first call to partial_fit",
+    r"`classes=.*` is not the same as on last call to partial_fit",
+    r"y has shape .* but this model was fitted on (\d+ labels|one label per sample)",
+    r"A multilabel y must be an indicator matrix of 0s and 1s",
+]
+
+
+def check_call(method, *args, **kwargs):
+    """Call; return ``(result, None)`` or ``(None, error)`` for a known error.
+
+    Fails on any other exception, an unknown message, or a warning that is not
+    a UserWarning (ConvergenceWarning, DataConversionWarning and the
+    batch-size warning are UserWarnings; a RuntimeWarning from the math is not).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result, error = method(*args, **kwargs), None
+        except (ValueError, TypeError) as exc:
+            result, error = None, exc
+    unexpected = [w for w in caught if not issubclass(w.category, UserWarning)]
+    assert not unexpected, [str(w.message) for w in unexpected]
+    if error is not None:
+        message = str(error)
+        assert any(re.search(p, message, re.DOTALL) for p in KNOWN_ERRORS), message
+        event(f"{method.__name__}: {type(error).__name__}")
+    return result, error
+
+
+def assert_same(before, after):
+    """Deep, bit-exact equality of nested arrays, lists, dicts and scalars."""
+    if isinstance(before, np.ndarray):
+        assert isinstance(after, np.ndarray)
+        assert before.dtype == after.dtype and before.shape == after.shape
+        if before.dtype == object:
+            assert_same(before.tolist(), after.tolist())
+        else:
+            np.testing.assert_array_equal(after, before)
+    elif isinstance(before, (list, tuple)):
+        assert type(before) is type(after) and len(before) == len(after)
+        for b, a in zip(before, after):
+            assert_same(b, a)
+    elif isinstance(before, dict):
+        assert before.keys() == after.keys()
+        for key in before:
+            assert_same(before[key], after[key])
+    elif isinstance(before, np.random.RandomState):
+        assert_same(before.get_state(legacy=False), after.get_state(legacy=False))
+    else:
+        assert before == after or (before != before and after != after)
+
+
+def check_outputs(clf, X, y):
+    """Every prediction call on a fitted model: valid output or a known error."""
+    proba, error = check_call(clf.predict_proba, X)
+    if error is not None:
+        return
+    n_samples = proba.shape[0]
+    assert proba.shape == (n_samples, len(clf.classes_))
+    assert np.isfinite(proba).all()
+    assert ((proba >= 0) & (proba <= 1)).all()
+    if not clf._multilabel:
+        tol = 1e-5 if proba.dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=0, atol=tol)
+    log_proba, _ = check_call(clf.predict_log_proba, X)
+    assert not np.isnan(log_proba).any() and (log_proba <= 0).all()
+    with np.errstate(divide="ignore"):  # log(0) = -inf is the exact answer
+        np.testing.assert_allclose(log_proba, np.log(proba), rtol=1e-6)
+    labels, _ = check_call(clf.predict, X)
+    assert len(labels) == n_samples
+    if not clf._multilabel:
+        assert np.isin(labels, clf.classes_).all()
+    if y is not None:
+        score, _ = check_call(clf.score, X, y)
+        assert score is None or 0 <= score <= 1
+
+
+def mostly(draw, good, bad, one_in=4):
+    """Draw from ``good``, or from ``bad`` about once in ``one_in`` draws."""
+    if draw(st.integers(1, one_in)) == one_in:
+        return draw(st.sampled_from(bad))
+    return draw(st.sampled_from(good))
+
+
+DTYPES = ["float64", "float32"]
+
+
+ODD_DTYPES = ["float16", "int64", "int8", "uint8", "bool", "object", "complex128"]
+
+
+MAGNITUDES = [1.0, 1e-3, 255.0]
+
+
+EXTREME_MAGNITUDES = [0.0, 1e-300, 1e-30, 1e30, 1e150, 1e300]
+
+
+@st.composite
+def feature_arrays(draw, n_samples, n_features=None):
+    """X of any dtype and magnitude, maybe NaN/inf, constant columns, 1-D or 3-D."""
+    n_features = draw(st.integers(1, 4)) if n_features is None else n_features
+    rng = np.random.RandomState(draw(st.integers(0, 2**16)))
+    X = rng.standard_normal((n_samples, n_features))
+    X *= mostly(draw, MAGNITUDES, EXTREME_MAGNITUDES)
+    if n_samples and draw(st.integers(1, 4)) == 4:
+        X[:, draw(st.integers(0, n_features - 1))] = draw(st.sampled_from([0, 7]))
+    if n_samples and draw(st.integers(1, 10)) == 10:
+        X.flat[draw(st.integers(0, X.size - 1))] = draw(
+            st.sampled_from([np.nan, np.inf, -np.inf])
+        )
+    dtype = mostly(draw, DTYPES, ODD_DTYPES, one_in=3)
+    with np.errstate(over="ignore", invalid="ignore"):  # e.g. 1e300 as float16
+        if dtype == "object" and n_samples and draw(st.booleans()):
+            X = X.astype(object)
+            X.flat[0] = "a"
+        elif dtype == "complex128":
+            X = X + 1j
+        else:
+            X = X.astype(dtype)
+    shape = mostly(draw, ["2d"], ["1d", "3d"], one_in=10)
+    if shape == "1d":
+        return X[:, 0]
+    return X[..., np.newaxis] if shape == "3d" else X
+
+
+LABEL_SETS = [[0, 1], [0, 1, 2], [-1, 1], [3, 10, 7, 5], ["a", "b", "c"], [True, False]]
+
+
+BAD_LABEL_SETS = [[0], ["spam"], [0.5, 1.5, 2.25], [1, "a"], [0, np.nan], [None, 1]]
+
+
+@st.composite
+def targets(draw, n_samples):
+    """y as labels from a label set (maybe mixed types), or a multilabel matrix."""
+    rng = np.random.RandomState(draw(st.integers(0, 2**16)))
+    if draw(st.integers(1, 5)) == 5:
+        values = mostly(draw, [(0, 1)], [(0, 2), (0, 99)], one_in=5)
+        return rng.choice(values, (n_samples, draw(st.integers(1, 3))))
+    labels = mostly(draw, LABEL_SETS, BAD_LABEL_SETS)
+    y = [labels[i] for i in rng.randint(len(labels), size=n_samples)]
+    mixed = len({type(v) for v in labels}) > 1
+    return np.array(y, dtype=object if mixed else None)
+
+
+GOOD_WEIGHTS = [None, "uniform", "zero first half"]
+
+
+BAD_WEIGHTS = ["all zero", "negative", "nan", "huge", "tiny", "wrong length"]
+
+
+def make_sample_weight(kind, n_samples, rng):
+    """Sample weights of the named kind; 'zero first half' zeroes whole batches."""
+    half = n_samples // 2
+    weights = {
+        None: None,
+        "uniform": rng.uniform(0, 3, n_samples),
+        "zero first half": np.r_[np.zeros(half), np.ones(n_samples - half)],
+        "all zero": np.zeros(n_samples),
+        "negative": -rng.uniform(0, 1, n_samples),
+        "nan": np.full(n_samples, np.nan),
+        "huge": np.full(n_samples, 1e308),
+        "tiny": np.full(n_samples, 1e-310),
+        "wrong length": np.ones(n_samples + 1),
+    }
+    return weights[kind]
+
+
+VALID_PARAMS = st.fixed_dictionaries(
+    {
+        "hidden_layer_size": st.integers(1, 6),
+        "activation": st.sampled_from(["relu", "tanh", "logistic", "identity"]),
+        "solver": st.sampled_from(["adam", "sgd", "gd", "lbfgs"]),
+        "max_iter": st.integers(1, 4),
+        "learning_rate_init": st.sampled_from([1e-3, 0.1, 10.0, 1e4]),
+        "learning_rate": st.sampled_from(["constant", "invscaling", "adaptive"]),
+        "alpha": st.sampled_from([1e-4, 0.0, 1.0, 1e300]),
+        "batch_size": st.sampled_from(["auto", 1, 3, 1000]),
+        "early_stopping": st.booleans(),
+        "validation_fraction": st.sampled_from([0.1, 0.5]),
+        "class_weight": st.sampled_from([None, None, "balanced", {0: 2.0}, {0: -1}]),
+        "n_iter_no_change": st.sampled_from([10, 1]),
+        "random_state": st.integers(0, 3),
+    }
+)
+
+
+INVALID_PARAMS = [
+    ("hidden_layer_size", 0),
+    ("hidden_layer_size", 2.5),
+    ("hidden_layer_size", "10"),
+    ("activation", "softmax"),
+    ("solver", "newton"),
+    ("alpha", -1.0),
+    ("alpha", np.nan),
+    ("learning_rate_init", 0.0),
+    ("learning_rate_init", np.inf),
+    ("batch_size", 0),
+    ("max_iter", 0),
+    ("momentum", 1.5),
+    ("beta_2", 1.0),
+    ("validation_fraction", 1.0),
+    ("class_weight", "auto"),
+    ("epsilon", 0.0),
+]
+
+
+@st.composite
+def estimators(draw):
+    """An estimator with valid parameters, or now and then one invalid one."""
+    params = draw(VALID_PARAMS)
+    if draw(st.integers(1, 8)) == 8:
+        name, value = draw(st.sampled_from(INVALID_PARAMS))
+        params[name] = value
+    return TwoLayerNNClassifier(**params)
+
+
+@st.composite
+def training_cases(draw):
+    """(X, y, sample_weight), each valid or bad; sometimes of different lengths."""
+    n_samples = mostly(draw, list(range(6, 31)), [0, 1, 2], one_in=10)
+    X = draw(feature_arrays(n_samples))
+    y = draw(targets(max(0, n_samples + mostly(draw, [0], [1, -1], one_in=15))))
+    weights = mostly(draw, GOOD_WEIGHTS, BAD_WEIGHTS)
+    event(f"sample_weight: {weights}")
+    rng = np.random.RandomState(draw(st.integers(0, 9)))
+    return X, y, make_sample_weight(weights, n_samples, rng)
+
+
+def copies(*arrays):
+    return [copy.deepcopy(a) for a in arrays]
+
+
+@given(clf=estimators(), case=training_cases(), X_new=st.data())
+def test_fuzzed_fit_and_predict(clf, case, X_new):
+    X, y, sample_weight = case
+    originals = copies(X, y, sample_weight)
+    note(f"{clf!r}, X {getattr(X, 'dtype', None)} {np.shape(X)}, y {np.shape(y)}")
+    fitted, error = check_call(clf.fit, X, y, sample_weight=sample_weight)
+    for before, after in zip(originals, (X, y, sample_weight)):
+        assert_same(before, after)  # inputs are never modified
+    if error is not None:
+        with pytest.raises(NotFittedError):  # a failed first fit leaves no model
+            clf.predict(np.zeros((1, 1)))
+        return
+    event("fit succeeded")
+    assert all(np.isfinite(p).all() for p in clf.coefs_ + clf.intercepts_)
+    check_outputs(clf, X, y)
+    other = X_new.draw(
+        feature_arrays(X_new.draw(st.integers(0, 5)), n_features=clf.n_features_in_)
+    )
+    before = copy.deepcopy(other)
+    check_outputs(clf, other, None)
+    assert_same(before, other)
+
+
+@given(
+    case=training_cases(),
+    classes=st.sampled_from(
+        [None, [0, 1, 2], ["a", "b"], [0, 0, 1], np.array([0, "a"], dtype=object)]
+    ),
+)
+def test_fuzzed_partial_fit(case, classes):
+    X, y, sample_weight = case
+    clf = TwoLayerNNClassifier(4, random_state=0, batch_size=3)
+    originals = copies(X, y, sample_weight, classes)
+    for _ in range(2):
+        fitted, error = check_call(
+            clf.partial_fit, X, y, classes=classes, sample_weight=sample_weight
+        )
+    for before, after in zip(originals, (X, y, sample_weight, classes)):
+        assert_same(before, after)
+    if hasattr(clf, "coefs_"):
+        event("partial_fit succeeded")
+        assert all(np.isfinite(p).all() for p in clf.coefs_ + clf.intercepts_)
+        check_outputs(clf, X, None)
+
+
+def test_predicting_on_overflowing_input_says_to_scale():
+    X, y = _digits()
+    clf = TwoLayerNNClassifier(8, random_state=0, max_iter=5).fit(X, y)
+    X_huge = np.full((2, X.shape[1]), 1.7e308)
+    X_huge[1, ::2] *= -1
+    for method in (clf.predict, clf.predict_proba, clf.predict_log_proba):
+        with pytest.raises(ValueError, match=r"largest absolute value is 1\.7e\+308"):
+            method(X_huge)
+
+
+def test_partial_fit_with_an_invalid_solver_is_a_parameter_error():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = _digits(20)
+    clf = TwoLayerNNClassifier().set_params(solver="bogus")
+    with pytest.raises(InvalidParameterError, match="'solver' parameter"):
+        clf.partial_fit(X, y, classes=np.arange(10))
+    assert not hasattr(TwoLayerNNClassifier(solver="lbfgs"), "partial_fit")
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "predict_log_proba"])
+def test_predictions_reject_non_finite_x_with_scikit_learns_message(bad, method):
+    X, y = load_digits(return_X_y=True)
+    clf = TwoLayerNNClassifier(8, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X / 16, y)
+    X_bad = X[:20] / 16
+    X_bad[4, 0] = bad  # a pixel that is 0 in every image: W1's row barely trained
+    message = "Input X contains NaN" if np.isnan(bad) else "Input X contains infinity"
+    with pytest.raises(ValueError, match=message):
+        getattr(clf, method)(X_bad)
+
+
+def test_predictions_do_not_share_buffers():
+    """Prediction allocates its own arrays: calls from several threads are safe."""
+    X, y = load_digits(return_X_y=True)
+    clf = TwoLayerNNClassifier(8, max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X / 16, y)
+    first = clf.predict_proba(X[:5] / 16)
+    second = clf.predict_proba(X[5:10] / 16)
+    assert not np.shares_memory(first, second)
+    assert_allclose(first, clf.predict_proba(X[:5] / 16))
+
+
+def _digits(n=120):
+    X, y = load_digits(return_X_y=True)
+    return X[:n] / 16, y[:n]

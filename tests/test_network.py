@@ -1,12 +1,16 @@
 """The network's math against independent references: finite differences for
-every gradient, scipy/scikit-learn for the forward pass and the loss."""
+every gradient, scipy/scikit-learn for the forward pass and the loss, the
+output-bias prior; and every fast path of the NumPy Workspace (buffers, BLAS
+layouts, gathers) against the plain computation it replaces."""
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
-from scipy.special import expit
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import expit, softmax
 from scipy.special import softmax as scipy_softmax
 from sklearn.metrics import log_loss
+from sklearn.utils.validation import check_random_state
 
 from sklearn_tinynn import _network
 from sklearn_tinynn._activations import DERIVATIVES, HIDDEN_ACTIVATIONS
@@ -190,3 +194,262 @@ def test_glorot_uniform_init():
     assert_allclose(W1.var(), bound1**2 / 3, rtol=0.02)
     W1_logistic = _network.init_params(300, 100, 10, "logistic", rng, np.float64)[0]
     assert np.abs(W1_logistic).max() <= np.sqrt(2 / 400)
+
+
+def test_declared_unseen_classes_start_level_with_an_average_seen_class():
+    # Shares 0.3 / 0.1 / 0 / 0.6, and class 2 declared but unseen: it counts as
+    # a class of the mean share of the seen ones (1/3), then all normalized.
+    Y = np.eye(4)[[0, 0, 0, 1, 3, 3, 3, 3, 3, 3]]
+    shares = np.array([0.3, 0.1, 1 / 3, 0.6]) / (1 + 1 / 3)
+    b2 = _network.prior_biases(Y, None, "softmax", fill_absent=True)
+    assert_allclose(b2, np.log(shares))
+    # Binary: a class declared and unseen makes the start even (logit 0).
+    for column in (np.zeros((5, 1)), np.ones((5, 1))):
+        assert_allclose(_network.prior_biases(column, None, "logistic", True), 0)
+    # fit keeps the clipped prior: there the data show the class is rare.
+    assert _network.prior_biases(Y, None, "softmax")[2] == np.log(1e-3)
+
+
+# ----------------------------------------- the workspace's fast paths
+
+
+def make_workspace_problem(
+    out_activation, n_samples=23, n_features=7, n_hidden=5, seed=0
+):
+    rng = np.random.RandomState(seed)
+    n_outputs = 4 if out_activation == "softmax" else 2
+    X = rng.normal(size=(n_samples, n_features))
+    if out_activation == "softmax":
+        Y = np.eye(n_outputs)[rng.randint(n_outputs, size=n_samples)]
+    else:
+        Y = rng.randint(2, size=(n_samples, n_outputs)).astype(float)
+    params = _network.init_params(n_features, n_hidden, n_outputs, "relu", rng, float)
+    params = [p + 0.3 * rng.normal(size=p.shape) for p in params]
+    return X, Y, params
+
+
+def reference_loss_and_gradients(X, Y, params, activation, out_activation, alpha, sw):
+    """The equations of the _network docstring, one new array per result."""
+    W1, b1, W2, b2 = params
+    g = {
+        "identity": lambda z: z,
+        "relu": lambda z: np.maximum(z, 0),
+        "tanh": np.tanh,
+        "logistic": lambda z: 1 / (1 + np.exp(-z)),
+    }[activation]
+    dg = {
+        "identity": lambda a: np.ones_like(a),
+        "relu": lambda a: (a > 0).astype(a.dtype),
+        "tanh": lambda a: 1 - a**2,
+        "logistic": lambda a: a * (1 - a),
+    }[activation]
+    s = np.ones(len(X)) if sw is None else sw
+    S = s.sum()
+    A1 = g(X @ W1 + b1)
+    Z2 = A1 @ W2 + b2
+    if out_activation == "softmax":
+        E = np.exp(Z2 - Z2.max(axis=1, keepdims=True))
+        A2 = E / E.sum(axis=1, keepdims=True)
+        losses = -(Y * np.log(A2)).sum(axis=1)
+    else:
+        A2 = 1 / (1 + np.exp(-Z2))
+        losses = -(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)).sum(axis=1)
+    loss = (losses @ s + 0.5 * alpha * ((W1**2).sum() + (W2**2).sum())) / S
+    dZ2 = (A2 - Y) * s[:, None] / S
+    dZ1 = (dZ2 @ W2.T) * dg(A1)
+    grads = [
+        X.T @ dZ1 + alpha / S * W1,
+        dZ1.sum(axis=0),
+        A1.T @ dZ2 + alpha / S * W2,
+        dZ2.sum(axis=0),
+    ]
+    return loss, grads
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("out_activation", ["softmax", "logistic"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_workspace_steps_match_the_reference(
+    activation, out_activation, weighted, order
+):
+    """Minibatches of 10, 10 and 3 rows through one reused workspace."""
+    X, Y, params = make_workspace_problem(out_activation)
+    sw = np.random.RandomState(1).uniform(0.5, 2, len(X)) if weighted else None
+    workspace = _network.Workspace(params, 10, order=order)
+    args = (activation, out_activation, 1e-2)
+    for batch in (slice(0, 10), slice(10, 20), slice(20, 23)):
+        w = None if sw is None else sw[batch]
+        X_b = np.asarray(X[batch], order=order)
+        loss, grads = _network.loss_and_gradients(
+            X_b, Y[batch], workspace.params, *args, w, workspace
+        )
+        expected_loss, expected = reference_loss_and_gradients(
+            X[batch], Y[batch], params, *args, w
+        )
+        assert_allclose(loss, expected_loss, rtol=1e-12)
+        for grad, ref in zip(grads, expected):
+            assert_allclose(grad, ref, rtol=1e-10, atol=1e-14)
+        for grad, view in zip(grads, workspace.grads):
+            assert grad is view  # written in place, nothing allocated
+        plain_loss, plain = _network.loss_and_gradients(
+            X[batch], Y[batch], params, *args, w
+        )
+        assert_allclose(loss, plain_loss, rtol=1e-12)
+        for grad, ref in zip(grads, plain):
+            assert_allclose(grad, ref, rtol=1e-10, atol=1e-14)
+
+
+def test_workspace_params_are_views_of_theta():
+    _, _, params = make_workspace_problem("softmax")
+    workspace = _network.Workspace(params, 4)
+    for view, original in zip(workspace.params, params):
+        assert_array_equal(view, original)
+        assert np.shares_memory(view, workspace.theta)
+        assert not np.shares_memory(view, original)
+    assert workspace.theta.size == sum(p.size for p in params)
+    for grad in workspace.grads:
+        assert np.shares_memory(grad, workspace.grad)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_minibatch_gathers_into_its_own_buffers(dtype):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 6)).astype(dtype)
+    Y = np.eye(3, dtype=dtype)[rng.randint(3, size=50)]
+    params = _network.init_params(6, 4, 3, "relu", rng, dtype)
+    workspace = _network.Workspace(params, 8)
+    for rows in (rng.permutation(50)[:8], rng.permutation(50)[:8], np.array([3, 1])):
+        X_b, Y_b = workspace.minibatch(X, Y, rows)
+        assert_array_equal(X_b, X[rows])
+        assert_array_equal(Y_b, Y[rows])
+        assert X_b.dtype == Y_b.dtype == dtype
+        assert np.shares_memory(X_b, workspace.X)  # the same buffer every time
+        assert np.shares_memory(Y_b, workspace.Y)
+    X_b, Y_b = workspace.minibatch(X, Y, slice(8, 16))
+    assert np.shares_memory(X_b, X) and np.shares_memory(Y_b, Y)  # views
+    X_sparse, _ = workspace.minibatch(sp.csr_matrix(X), Y, np.array([4, 0, 9]))
+    assert_array_equal(X_sparse.toarray(), X[[4, 0, 9]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout_A", ["C", "F", "sparse", "strided"])
+@pytest.mark.parametrize("layout_dZ", ["C", "F"])
+def test_weight_gradient_matches_numpy(dtype, layout_A, layout_dZ):
+    rng = np.random.RandomState(0)
+    A = rng.normal(size=(12, 9)).astype(dtype)
+    dZ = np.asarray(rng.normal(size=(12, 5)).astype(dtype), order=layout_dZ)
+    W = rng.normal(size=(9, 5)).astype(dtype)
+    expected = A.T @ dZ + 0.3 * W
+    if layout_A == "sparse":
+        A = sp.csr_matrix(A)
+    elif layout_A == "strided":
+        A = np.repeat(A, 2, axis=1)[:, ::2]
+    else:
+        A = np.asarray(A, order=layout_A)
+    out, scratch = np.empty_like(W), np.empty_like(W)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    for work in (None, scratch):  # the penalty's term allocated, or in scratch
+        out[...] = np.nan
+        result = _network._weight_gradient(A, dZ, W, 0.3, out, work)
+        assert result is out
+        assert out.dtype == dtype
+        assert_allclose(out, expected, rtol=tolerance)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_product_into_row_or_column_major_out(order):
+    rng = np.random.RandomState(0)
+    A, B = rng.normal(size=(7, 4)), rng.normal(size=(4, 3))
+    out = np.empty((9, 3), order=order)[:7]  # leading rows of a larger buffer
+    assert _network._product(A, B, out) is out
+    assert_allclose(out, A @ B)
+    assert_allclose(_network._product(sp.csr_matrix(A), B, out), A @ B)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("layout_Y", ["C", "F"])
+def test_true_class_cross_entropy_matches_the_full_sum(weighted, layout_Y):
+    rng = np.random.RandomState(0)
+    A2 = rng.dirichlet(np.ones(5), size=30)
+    A2[0] = [1, 0, 0, 0, 0]  # a probability of exactly 0 for the true class
+    Y = np.eye(5)[rng.randint(5, size=30)]
+    Y[0] = [0, 1, 0, 0, 0]
+    Y = np.asarray(Y, order=layout_Y)
+    sw = rng.uniform(0.5, 2, 30) if weighted else None
+    per_sample = -(Y * np.log(np.maximum(A2, np.finfo(float).tiny))).sum(axis=1)
+    expected = np.average(per_sample, weights=sw)
+    assert_allclose(_network.cross_entropy(Y, A2, "softmax", sw), expected)
+    column_major = _network.cross_entropy(Y, np.asfortranarray(A2), "softmax", sw)
+    assert_allclose(column_major, expected)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("sparse", [False, True])
+def test_hidden_layer_check_catches_every_non_finite_x(bad, activation, sparse):
+    # predict checks X through Z1 = X W1 + b1: every row with a NaN or an
+    # infinity must be caught, even where W1's row for that feature is all
+    # zeros (inf * 0 is NaN), and whatever g does with infinities (tanh and
+    # the logistic function map them to finite values, relu maps -inf to 0).
+    X, _, params = make_workspace_problem("softmax")
+    params[0][3] = 0.0
+    for column in (3, 5):
+        X_bad = X.copy()
+        X_bad[7, column] = bad
+        X_bad = sp.csr_matrix(X_bad) if sparse else X_bad
+        with np.errstate(invalid="ignore", over="ignore"):
+            with pytest.raises(FloatingPointError):
+                _network.forward(X_bad, params, activation, "softmax", check=True)
+    A1, A2 = _network.forward(X, params, activation, "softmax", check=True)
+    assert np.isfinite(A2).all()
+
+
+def test_prior_biases_give_the_weighted_prior():
+    rng = check_random_state(0)
+    y = rng.randint(0, 4, 50)
+    Y = np.eye(4)[y]
+    s = rng.uniform(0, 3, 50)
+    prior = np.bincount(y, weights=s, minlength=4) / s.sum()
+    assert_allclose(softmax(_network.prior_biases(Y, s, "softmax")), prior)
+    assert_allclose(expit(_network.prior_biases(Y, s, "logistic")), prior)
+    # An absent class starts at the clipped prior, not at log(0).
+    Y[:, 3] = 0
+    b2 = _network.prior_biases(Y, None, "softmax")
+    assert b2[3] == pytest.approx(np.log(_network.PRIOR_CLIP))
+
+
+def test_the_layout_rule_reads_sizes_as_python_integers():
+    """Sizes of small integer types neither overflow nor change the layout."""
+    for rows, hidden in [(np.int16(5000), np.int8(10)), (5000, 10)]:
+        assert _network.hidden_layout(rows, hidden, np.float64) == "F"
+    assert _network.hidden_layout(np.int8(100), np.int8(10), np.float64) == "C"
+    assert _network.hidden_layout(5000, 10, np.float32) == "C"
+    assert _network.hidden_layout(5000, 128, np.float64) == "C"
+    small = _network.fit_memory(np.int16(30000), np.int16(784), np.int8(100), 10, "f8")
+    assert small == _network.fit_memory(30000, 784, 100, 10, "f8")
+
+
+def test_column_layout_gives_the_row_layout_gradients():
+    """The two layouts compute the same gradients (to rounding)."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(50, 30))
+    Y = np.eye(4)[rng.randint(4, size=50)]
+    params = _network.init_params(30, 8, 4, "relu", rng, np.float64)
+    results = []
+    for order in ("C", "F"):
+        workspace = _network.Workspace(params, 50, order)
+        loss, grads = _network.loss_and_gradients(
+            X,
+            np.asfortranarray(Y),
+            workspace.params,
+            "relu",
+            "softmax",
+            0.1,
+            workspace=workspace,
+        )
+        results.append((loss, [g.copy() for g in grads]))
+    (loss_c, grads_c), (loss_f, grads_f) = results
+    assert loss_c == pytest.approx(loss_f, rel=1e-12)
+    for a, b in zip(grads_c, grads_f):
+        assert_allclose(a, b, rtol=1e-12, atol=1e-15)

@@ -1,9 +1,15 @@
-"""Each optimizer step against its closed form, written out by hand."""
+"""Each optimizer step against its closed form, written out by hand; the fused
+update of the NumPy fast path against a per-parameter reference, and its
+state in the one per-parameter layout."""
+
+import math
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from test_network import make_workspace_problem
 
+from sklearn_tinynn import _network
 from sklearn_tinynn._optimizers import SGD, Adam, GradientDescent
 
 
@@ -118,23 +124,86 @@ def test_float32_parameters_stay_float32(make):
     assert all(p.dtype == np.float32 for p in params)
 
 
-def test_adam_continues_from_a_state_that_kept_m_and_v():
-    # An earlier build stored Kingma & Ba's m and v; a model saved by it goes on
-    # with the same steps as one whose optimizer never stopped.
-    params, g1, g2 = make_params(), make_grads(1), make_grads(2)
-    reference = Adam(params, 0.01)
-    reference.update_params(params, g1)
-    resumed_params = [p.copy() for p in params]
-    b1, b2 = reference.beta_1, reference.beta_2
-    old_state = {
-        "learning_rate": 0.01,
-        "t": 1,
-        "m": [M * (1 - b1) for M in reference.state["M"]],
-        "v": [V * (1 - b2) for V in reference.state["V"]],
-    }
-    resumed = Adam(resumed_params, 0.01, state=old_state)
-    assert "m" not in resumed.state and "v" not in resumed.state
-    reference.update_params(params, g2)
-    resumed.update_params(resumed_params, g2)
-    for theta, expected in zip(resumed_params, params):
-        assert_allclose(theta, expected, rtol=1e-12)
+@pytest.mark.parametrize("make", [lambda p: SGD(p, 0.1), lambda p: Adam(p, 0.1)])
+def test_fused_state_keeps_the_per_parameter_layout(make):
+    # The NumPy fast path updates one flat vector; its state keeps one array
+    # per parameter (views of the flat state), and the steps are the same.
+    params, fused_params = make_params(), make_params()
+    plain, fused = make(params), make(fused_params)
+    fused.fuse()
+    theta = _network.flatten(fused_params)
+    views = _network.unflatten(theta, [p.shape for p in params])
+    for seed in (1, 2, 3):
+        grads = make_grads(seed)
+        plain.update_params(params, grads)
+        fused.update_params([theta], [_network.flatten(grads)])
+    for key, arrays in plain.state.items():
+        if isinstance(arrays, list):
+            assert [a.shape for a in fused.state[key]] == [a.shape for a in arrays]
+            for a, b in zip(fused.state[key], arrays):
+                assert_allclose(a, b, rtol=0, atol=0)
+    for a, b in zip(views, params):
+        assert_allclose(a, b, rtol=0, atol=0)
+
+
+# ------------------------------- the fused update against a reference
+
+
+def reference_adam(params, grads_per_step, eta, b1=0.9, b2=0.999, eps=1e-8):
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    for t, grads in enumerate(grads_per_step, start=1):
+        eta_t = eta * math.sqrt(1 - b2**t) / (1 - b1**t)
+        for i, g in enumerate(grads):
+            m[i] = b1 * m[i] + (1 - b1) * g
+            v[i] = b2 * v[i] + (1 - b2) * g**2
+            params[i] = params[i] - eta_t * m[i] / (np.sqrt(v[i]) + eps)
+    return params
+
+
+def reference_sgd(params, grads_per_step, eta, mu, nesterov):
+    velocities = [np.zeros_like(p) for p in params]
+    for grads in grads_per_step:
+        for i, g in enumerate(grads):
+            velocities[i] = mu * velocities[i] - eta * g
+            if nesterov:
+                params[i] = params[i] + mu * velocities[i] - eta * g
+            else:
+                params[i] = params[i] + velocities[i]
+    return params
+
+
+def random_steps(params, n_steps, seed=1):
+    rng = np.random.RandomState(seed)
+    return [
+        [rng.normal(size=p.shape).astype(p.dtype) for p in params]
+        for _ in range(n_steps)
+    ]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["adam", "sgd", "nesterov", "gd"])
+def test_flat_fused_update_matches_per_parameter_reference(dtype, kind):
+    """One update of the flat theta equals the plain update of each array."""
+    _, _, params = make_workspace_problem("softmax")
+    params = [p.astype(dtype) for p in params]
+    steps = random_steps(params, 4)
+    workspace = _network.Workspace(params, 1)
+    if kind == "adam":
+        optimizer = Adam([workspace.theta], 0.01)
+        expected = reference_adam(list(params), steps, 0.01)
+    elif kind == "gd":
+        optimizer = GradientDescent([workspace.theta], 0.1)
+        expected = reference_sgd(list(params), steps, 0.1, 0.0, False)
+    else:
+        nesterov = kind == "nesterov"
+        optimizer = SGD([workspace.theta], 0.1, momentum=0.9, nesterov=nesterov)
+        expected = reference_sgd(list(params), steps, 0.1, 0.9, nesterov)
+    for grads in steps:
+        for view, g in zip(workspace.grads, grads):
+            view[...] = g
+        optimizer.update_params([workspace.theta], [workspace.grad])
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    for param, ref in zip(workspace.params, expected):
+        assert param.dtype == dtype
+        assert_allclose(param, ref, rtol=rtol, atol=rtol * 1e-2)
