@@ -335,7 +335,7 @@ def train(args):
     data = read_data(args.train, args.label_column, dtype)
     X, y = data.X, data.y
     X, y, X_test, y_test, test_name = _test_split(data, args, dtype)
-    if args.report is not None and _image_shape(X.shape[1]) is None:
+    if args.report is not None and _square_image_shape(X.shape[1]) is None:
         raise UsageError(
             f"--report draws images as squares, but {args.train} has images of "
             f"{X.shape[1]} pixels, not a square number"
@@ -556,7 +556,7 @@ def evaluate(args):
     print(f"accuracy: {np.mean(y_pred == y):.4f} on {len(y)} images of {args.test}")
     print()
     labels = np.union1d(model.classes_, y)
-    names = _label_names(args.test, labels, data.class_names)
+    names = _class_names_of(args.test, labels, data.class_names)
     print(
         classification_report(
             y, y_pred, labels=labels, target_names=names, digits=4, zero_division=0
@@ -566,7 +566,7 @@ def evaluate(args):
     print(_format_matrix(confusion_matrix(y, y_pred, labels=labels), names))
 
 
-def _label_names(source, labels, class_names=None):
+def _class_names_of(source, labels, class_names=None):
     """The labels' names: the data set's (Fashion-MNIST's articles), or as text."""
     if class_names is None and (
         source == "fashion-mnist" or _is_fashion_mnist_folder(source)
@@ -618,7 +618,7 @@ def predict(args):
     _check_n_features(X, args.input, model.n_features_in_)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    names = _label_names(args.input, model.classes_, data.class_names)
+    names = _class_names_of(args.input, model.classes_, data.class_names)
     named = names != [str(label) for label in model.classes_]
     if args.proba:
         writer.writerow(names)
@@ -807,12 +807,12 @@ def write_report(model, X_test, y_test, directory, source=""):
         y_test,
         directory,
         data_name=source,
-        image_shape=_image_shape(X_test.shape[1]),
-        class_names=dict(zip(labels.tolist(), _label_names(source, labels))),
+        image_shape=_square_image_shape(X_test.shape[1]),
+        class_names=dict(zip(labels.tolist(), _class_names_of(source, labels))),
     )
 
 
-def _image_shape(n_pixels):
+def _square_image_shape(n_pixels):
     """Square images: (side, side); otherwise the plotting module's own rule."""
     side = math.isqrt(n_pixels)
     return (side, side) if side * side == n_pixels else None

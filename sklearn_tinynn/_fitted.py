@@ -288,24 +288,15 @@ def check_optimizer_state(state, params):
 
 
 def _check_layout(arrays, params, name):
-    """One finite array per parameter, of its shape and dtype.
-
-    The NumPy path of this build still keeps its state as one flat vector of
-    all the parameters (issue 18 gives every path the per-parameter layout;
-    the second accepted layout goes then).
-    """
+    """One finite array per parameter, of its shape and dtype."""
     if not (isinstance(arrays, list) and all(type(a) is np.ndarray for a in arrays)):
         raise ValueError(f"{name} is not a list of NumPy arrays")
     got = [(a.shape, a.dtype) for a in arrays]
-    dtype = params[0].dtype
-    layouts = [
-        [(p.shape, p.dtype) for p in params],
-        [((sum(p.size for p in params),), dtype)],
-    ]
-    if got not in layouts:
+    expected = [(p.shape, p.dtype) for p in params]
+    if got != expected:
         raise ValueError(
             f"{name} has arrays of shapes and dtypes {_layout(got)}; the "
-            f"parameters [W1, b1, W2, b2] need {_layout(layouts[0])}"
+            f"parameters [W1, b1, W2, b2] need {_layout(expected)}"
         )
     if not all(np.isfinite(a).all() for a in arrays):
         raise ValueError(f"{name} holds NaN or infinite values")

@@ -18,6 +18,8 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import _check_sample_weight, column_or_1d
 
+from . import _fitted
+
 
 @contextlib.contextmanager
 def _comparable_labels(name, labels):
@@ -111,15 +113,12 @@ class TargetsMixin:
                 "TwoLayerNNClassifier needs samples of at least 2 classes in the "
                 f"data, but the data contains only one class: {self.classes_[0]!r}."
             )
-        if self._multilabel:
-            self.out_activation_ = "logistic"
-            self.n_outputs_ = y.shape[1]
-        elif len(self.classes_) == 2:
-            self.out_activation_ = "logistic"
-            self.n_outputs_ = 1
-        else:
-            self.out_activation_ = "softmax"
-            self.n_outputs_ = len(self.classes_)
+        # The rules a fitted network keeps (also those of the loader and the
+        # exporter): the labels, and the output layer they give.
+        _fitted.check_classes(self.classes_)
+        self.n_outputs_, self.out_activation_ = _fitted.output_layer(
+            len(self.classes_), self._multilabel
+        )
 
     def _check_warm_start_classes(self, y):
         """A warm-started fit needs exactly the classes of the previous fit."""

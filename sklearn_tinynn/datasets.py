@@ -13,7 +13,6 @@ import gzip
 import io
 import itertools
 import math
-import numbers
 import os
 import re
 import struct
@@ -21,6 +20,8 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+
+from ._fitted import is_int
 
 __all__ = [
     "FASHION_MNIST_CLASSES",
@@ -119,7 +120,7 @@ def _open_binary(path, max_bytes):
 
     Yields the stream and the most bytes it may give (None for a plain file).
     """
-    if max_bytes is not None and (not _is_integer(max_bytes) or max_bytes < 1):
+    if max_bytes is not None and (not is_int(max_bytes) or max_bytes < 1):
         raise ValueError(
             f"max_bytes must be a positive integer or None, got {max_bytes!r}"
         )
@@ -264,7 +265,7 @@ def load_pixels_csv(path, *, n_pixels="auto", max_bytes=None):
     """
     if n_pixels == "auto":
         n_pixels = count_csv_columns(path, max_bytes=max_bytes)
-    if not _is_integer(n_pixels) or n_pixels < 1:
+    if not is_int(n_pixels) or n_pixels < 1:
         raise ValueError(
             f"n_pixels must be a positive integer or 'auto', got {n_pixels!r}"
         )
@@ -320,21 +321,16 @@ def count_csv_columns(path, *, max_bytes=None):
 
 def _check_csv_layout(label_column, n_pixels):
     """Raise if ``n_pixels`` or ``label_column`` is invalid."""
-    if not _is_integer(n_pixels) or n_pixels < 1:
+    if not is_int(n_pixels) or n_pixels < 1:
         raise ValueError(f"n_pixels must be a positive integer, got {n_pixels!r}")
     n_columns = n_pixels + 1
     if label_column == "auto":
         return
-    if not _is_integer(label_column) or not -n_columns <= label_column < n_columns:
+    if not is_int(label_column) or not -n_columns <= label_column < n_columns:
         raise ValueError(
             f"label_column must be 'auto' or an integer from {-n_columns} to "
             f"{n_columns - 1} for rows of {n_columns} columns, got {label_column!r}"
         )
-
-
-def _is_integer(value):
-    """Tell whether ``value`` is an integer (Python or NumPy) and not a bool."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _read_csv(path, n_pixels, label_column, max_bytes=None):
