@@ -24,6 +24,7 @@ import stat
 import sys
 import tempfile
 import threading
+import time
 import warnings
 from dataclasses import dataclass
 from functools import partial
@@ -348,7 +349,9 @@ def train(args):
         + ("" if args.float64 else " (--float64: in float64)")
     )
     print(f"test: {test_name}")
+    start = time.perf_counter()
     _fit(model, X, y, progress_callback(args.progress), args.device)
+    fit_seconds = time.perf_counter() - start
     if args.device is not None:
         # Weights on a device become NumPy: tested, saved and reported on the
         # host, usable on a machine without that device.
@@ -360,7 +363,8 @@ def train(args):
         print(f"saved: {args.save}")
     if args.report is not None:
         source = args.test if args.test is not None else args.train
-        for path in write_report(model, X_test, y_test, args.report, source):
+        paths = write_report(model, X_test, y_test, args.report, source, fit_seconds)
+        for path in paths:
             print(f"report: {path}")
 
 
@@ -789,7 +793,7 @@ def _check_report_dependencies():
         ) from exc
 
 
-def write_report(model, X_test, y_test, directory, source=""):
+def write_report(model, X_test, y_test, directory, source="", fit_seconds=None):
     """Write the report of ``train --report``: ``directory/index.html``.
 
     ``source`` names the data (``fashion-mnist`` names the classes by their
@@ -809,6 +813,7 @@ def write_report(model, X_test, y_test, directory, source=""):
         data_name=source,
         image_shape=_square_image_shape(X_test.shape[1]),
         class_names=dict(zip(labels.tolist(), _class_names_of(source, labels))),
+        fit_seconds=fit_seconds,
     )
 
 

@@ -39,7 +39,15 @@ _DPI = 100
 
 
 def write_report(
-    model, X_test, y_test, directory, *, data_name, image_shape, class_names=None
+    model,
+    X_test,
+    y_test,
+    directory,
+    *,
+    data_name,
+    image_shape,
+    class_names=None,
+    fit_seconds=None,
 ):
     """Write ``directory/index.html`` and its pictures; return the files written.
 
@@ -61,6 +69,9 @@ def write_report(
     class_names : dict, default=None
         The name of each label (Fashion-MNIST's "Pullover" rather than 2);
         ``None``, or a label missing from it, shows the label.
+    fit_seconds : float, default=None
+        How long the fit took (wall-clock seconds), shown beside the machine
+        it ran on; ``None`` leaves the row out.
 
     Returns
     -------
@@ -99,6 +110,7 @@ def write_report(
         model,
         _Data(data_name, X_test, y_test, y_pred, labels, names, image_shape),
         pictures,
+        fit_seconds,
     )
     index = directory / "index.html"
     _persistence.write_atomically(index, page.encode())
@@ -232,7 +244,7 @@ code { font-size: 13px; background: #eff1f3; padding: 1px 4px; border-radius: 4p
 """
 
 
-def _page(model, data, pictures):
+def _page(model, data, pictures, fit_seconds=None):
     """The HTML text of the report."""
     accuracy = float(np.mean(data.y_pred == data.y))
     title = f"sklearn-tinynn report: {data.name}"
@@ -243,7 +255,7 @@ def _page(model, data, pictures):
         _section_test(data, pictures),
         _section_worst(data, pictures),
         _section_hidden_units(model, pictures),
-        _section_machine(),
+        _section_machine(fit_seconds),
     ]
     return "\n".join(
         [
@@ -500,13 +512,16 @@ def _section_hidden_units(model, pictures):
     )
 
 
-def _section_machine():
+def _section_machine(fit_seconds=None):
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         usable = os.cpu_count()
-    rows = [
+    rows = []
+    if fit_seconds is not None:
+        rows.append(("Training time", f"{fit_seconds:.1f} s (wall clock)"))
+    rows += [
         ("Written", now),
         ("Platform", _e(platform.platform())),
         (

@@ -27,7 +27,7 @@ from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import train_test_split
 
 from sklearn_tinynn import TwoLayerNNClassifier
-from sklearn_tinynn._cli import PRESETS, _label_names, main, read_data, write_report
+from sklearn_tinynn._cli import PRESETS, _class_names_of, main, read_data, write_report
 from sklearn_tinynn.datasets import FASHION_MNIST_CLASSES
 from sklearn_tinynn.datasets import FASHION_MNIST_HOME as FASHION_MNIST_DIR
 
@@ -416,10 +416,10 @@ def test_evaluate_names_the_fashion_mnist_classes(fashion_model, capsys):
         ("train.csv", ["2", "4"]),
     ],
 )
-def test_label_names(source, expected):
+def test_class_names_of(source, expected):
     if source == FASHION_MNIST_DIR and not FASHION_MNIST.is_dir():
         pytest.skip(f"no Fashion-MNIST at {FASHION_MNIST}")
-    assert _label_names(source, np.array([2, 4])) == expected
+    assert _class_names_of(source, np.array([2, 4])) == expected
 
 
 def test_report_pictures_name_the_fashion_mnist_classes(tmp_path, monkeypatch):

@@ -204,6 +204,7 @@ def test_machine(report):
     machine = page.sections["Machine"]
     assert re.search(r"Written\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", machine)
     assert "CPUs" in machine and "NumPy " + np.__version__ in machine
+    assert "Training time" not in machine  # not given: no row
     from threadpoolctl import threadpool_info
 
     for pool in threadpool_info():
@@ -238,6 +239,8 @@ def test_the_command_line_writes_the_page(tmp_path, capsys):
     page = Page((directory / "index.html").read_text())
     assert page.headings == SECTIONS
     assert "Data setdigits" in page.sections["Data"]
+    # The command line times the fit and shows it beside the machine.
+    assert re.search(r"Training time\d+\.\d s \(wall clock\)", page.sections["Machine"])
     assert "Training ran to max_iter = 4 epochs" in page.sections["Training"]
 
 
