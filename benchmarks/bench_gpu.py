@@ -29,22 +29,22 @@ import os
 # scikit-learn's array API dispatch needs this before SciPy is imported.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
-import argparse  # noqa: E402
-import warnings  # noqa: E402
+import argparse
+import warnings
 
-import numpy as np  # noqa: E402
-import sklearn  # noqa: E402
-from bench_training import (  # noqa: E402
+import numpy as np
+import sklearn
+from bench_training import (
     FASHION,
     interleave,
     load_fashion,
     machine,
     torch_network,
 )
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.neural_network import MLPClassifier  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
 
-from sklearn_tinynn import TwoLayerNNClassifier  # noqa: E402
+from sklearn_tinynn import TwoLayerNNClassifier
 
 HIDDEN = 128
 ADAM = dict(solver="adam", learning_rate_init=1e-3, alpha=1e-4, tol=0.0)

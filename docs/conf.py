@@ -16,6 +16,11 @@ import importlib.util
 import sys
 from pathlib import Path
 
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
+
 import sklearn_tinynn
 
 DOCS = Path(__file__).resolve().parent
@@ -54,13 +59,12 @@ autodoc_typehints = "none"
 numpydoc_class_members_toctree = False
 numpydoc_show_inherited_class_members = True
 # Check our docstrings against the numpydoc standard at every build (a failed
-# check is a warning, so an error under -W). Not checked: GL01 (summary on the
-# line of the opening quotes is the house style), ES01 (an extended summary is
-# not needed for a one-line method), SA01 (See Also only where it helps), SS05
-# (summaries such as "Probability estimates." follow scikit-learn's) and RT02
-# (a single return value has a name, "self : TwoLayerNNClassifier", as in
-# scikit-learn; the numpydoc standard allows it).
-numpydoc_validation_checks = {"all", "GL01", "ES01", "SA01", "SS05", "RT02"}
+# check is a warning, so an error under -W), with the checks of pyproject.toml's
+# [tool.numpydoc_validation] table (pre-commit's numpydoc hook uses them too).
+with open(Path(__file__).parents[1] / "pyproject.toml", "rb") as _file:
+    numpydoc_validation_checks = set(
+        tomllib.load(_file)["tool"]["numpydoc_validation"]["checks"]
+    )
 # Methods that scikit-learn's base classes give the estimator carry their own
 # docstrings; only ours are checked.
 numpydoc_validation_exclude = {

@@ -199,16 +199,7 @@ def _check_feature_names(step):
 def _check_training_state(model, params):
     """The training record, as the fitted model's solver would have left it."""
     state = vars(model)
-    for key in ("n_iter_", "t_", "_no_improvement_count"):
-        value = state.get(key, 0)
-        if not (is_int(value) and 0 <= value <= MAX_COUNT):
-            raise ValueError(f"{key}={show(value)} is not a count")
-    for key in ("loss_", "best_loss_", "best_validation_score_"):
-        value = state.get(key)
-        if not (value is None or is_real(value)) or value != value:
-            raise ValueError(f"{key}={show(value)} is not a number")
-    if state.get("loss_") is not None and not 0 <= state["loss_"] < np.inf:
-        raise ValueError(f"loss_={state['loss_']!r} is not a finite loss")
+    _check_counts_and_losses(state)
     records = [state.get(key) for key in _RECORDS]
     for key, value in zip(_RECORDS, records):
         if value is not None and not (
@@ -228,6 +219,20 @@ def _check_training_state(model, params):
             f"callback state {callbacks}: a saved model holds none (clear them "
             "with set_callbacks() before saving)"
         )
+
+
+def _check_counts_and_losses(state):
+    """The step and epoch counts, and the scalar losses and scores."""
+    for key in ("n_iter_", "t_", "_no_improvement_count"):
+        value = state.get(key, 0)
+        if not (is_int(value) and 0 <= value <= MAX_COUNT):
+            raise ValueError(f"{key}={show(value)} is not a count")
+    for key in ("loss_", "best_loss_", "best_validation_score_"):
+        value = state.get(key)
+        if not (value is None or is_real(value)) or value != value:
+            raise ValueError(f"{key}={show(value)} is not a number")
+    if state.get("loss_") is not None and not 0 <= state["loss_"] < np.inf:
+        raise ValueError(f"loss_={state['loss_']!r} is not a finite loss")
 
 
 def _check_unshared(model, params, records):

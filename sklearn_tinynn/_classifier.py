@@ -7,6 +7,7 @@ and ``fit``, ``partial_fit`` and the predictions. Labels and weights live in
 """
 
 from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
@@ -211,7 +212,7 @@ class TwoLayerNNClassifier(
     0.97
     """
 
-    _parameter_constraints = {
+    _parameter_constraints: ClassVar[dict] = {
         "hidden_layer_size": [_Count(Integral, 1, None, closed="left")],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
         "solver": [StrOptions({"adam", "sgd", "gd", "lbfgs"})],

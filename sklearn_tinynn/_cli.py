@@ -693,12 +693,15 @@ def _check_outputs(inputs, outputs, stream=True):
             continue
         for source in filter(None, inputs):
             # Names such as "digits" are no files; links and hard links are.
-            if os.path.exists(output) and Path(source).exists():
-                if Path(output).samefile(source):
-                    raise UsageError(
-                        f"{flag} {output}: is also an input of this command; "
-                        "refusing to write over it"
-                    )
+            if (
+                os.path.exists(output)
+                and Path(source).exists()
+                and Path(output).samefile(source)
+            ):
+                raise UsageError(
+                    f"{flag} {output}: is also an input of this command; "
+                    "refusing to write over it"
+                )
         kind = _file_kind(output)
         if kind is None:
             _probe_directory(Path(os.path.realpath(output)).parent, flag, output)

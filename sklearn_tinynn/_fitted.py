@@ -19,6 +19,7 @@ The rules, in the names of the network's equations (see ``_network.py``)::
                  parameters; its step count and rates numbers it can go on from
 """
 
+import itertools
 import math
 import numbers
 
@@ -115,9 +116,9 @@ def check_classes(classes, name="classes_"):
         raise ValueError(f"{name} has {len(classes)} labels; expected 2 or more")
     labels = classes.tolist()
     shown = labels if len(labels) <= 10 else f"{labels[:10]}..."
-    if any(a == b for a, b in zip(labels, labels[1:])):
+    if any(a == b for a, b in itertools.pairwise(labels)):
         raise ValueError(f"{name} {shown} repeats a label")
-    if any(a > b for a, b in zip(labels, labels[1:])):
+    if any(a > b for a, b in itertools.pairwise(labels)):
         raise ValueError(
             f"{name} {shown} is not sorted: expected its labels in increasing order"
         )

@@ -387,10 +387,7 @@ def forward(
     # Z2 is column-major, computed as Z2^T = W2^T A1^T: its row reductions in
     # the softmax (and column sums for db2) then run over contiguous memory,
     # many times faster than over rows of a few outputs each.
-    if workspace is None:
-        Z2 = (W2.T @ A1.T).T
-    else:
-        Z2 = _product(A1, W2, workspace.Z2[:n])
+    Z2 = (W2.T @ A1.T).T if workspace is None else _product(A1, W2, workspace.Z2[:n])
     Z2 += b2
     A2 = OUTPUT_ACTIVATIONS[out_activation](Z2, xp)
     return A1, A2

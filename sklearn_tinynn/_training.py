@@ -413,10 +413,8 @@ class TrainingMixin:
         for multilabel Y or when a class has too few samples to be split."""
         if self._multilabel:
             return None
-        if self.n_outputs_ == 1:  # binary: one column holding the class index
-            strata = Y[:, 0].astype(int)
-        else:
-            strata = Y.argmax(axis=1)
+        # Binary: one column holding the class index.
+        strata = Y[:, 0].astype(int) if self.n_outputs_ == 1 else Y.argmax(axis=1)
         counts = np.bincount(strata)
         return strata if counts[counts > 0].min() >= 2 else None
 

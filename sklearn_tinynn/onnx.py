@@ -138,9 +138,10 @@ def _shape_calculator(operator):
     n_classes = len(model.classes_)
     if kind == "multilabel":
         label.set_type(Int64TensorType([N, n_classes]))
-    elif _nocl(operator.scope_inst, model):
-        label.set_type(Int64TensorType([N]))
-    elif _class_labels(model.classes_).dtype == np.int64:
+    elif (
+        _nocl(operator.scope_inst, model)
+        or _class_labels(model.classes_).dtype == np.int64
+    ):
         label.set_type(Int64TensorType([N]))
     else:
         label.set_type(StringTensorType([N]))

@@ -511,9 +511,11 @@ def test_predict_refuses_another_namespace(device_xp):
     clf.fit(xp.asarray(X, device=device), y)
     with pytest.raises(ValueError, match=r"TwoLayerNNClassifier.predict\(\) must"):
         clf.predict(X)
-    with sklearn.config_context(array_api_dispatch=False):
-        with pytest.raises(ValueError, match="move_to"):
-            clf.predict_proba(X)
+    with (
+        sklearn.config_context(array_api_dispatch=False),
+        pytest.raises(ValueError, match="move_to"),
+    ):
+        clf.predict_proba(X)
 
 
 def test_sparse_input_under_dispatch(device_xp):

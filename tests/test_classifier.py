@@ -722,7 +722,7 @@ def test_fuzzed_fit_and_predict(clf, case, X_new):
     X, y, sample_weight = case
     originals = copies(X, y, sample_weight)
     note(f"{clf!r}, X {getattr(X, 'dtype', None)} {np.shape(X)}, y {np.shape(y)}")
-    fitted, error = check_call(clf.fit, X, y, sample_weight=sample_weight)
+    _fitted, error = check_call(clf.fit, X, y, sample_weight=sample_weight)
     for before, after in zip(originals, (X, y, sample_weight)):
         assert_same(before, after)  # inputs are never modified
     if error is not None:
@@ -751,7 +751,7 @@ def test_fuzzed_partial_fit(case, classes):
     clf = TwoLayerNNClassifier(4, random_state=0, batch_size=3)
     originals = copies(X, y, sample_weight, classes)
     for _ in range(2):
-        fitted, error = check_call(
+        _fitted, _error = check_call(
             clf.partial_fit, X, y, classes=classes, sample_weight=sample_weight
         )
     for before, after in zip(originals, (X, y, sample_weight, classes)):

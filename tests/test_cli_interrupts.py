@@ -94,8 +94,18 @@ def test_ctrl_c_while_reading_data(tmp_path, output_folder):
 @pytest.mark.parametrize("solver", ["adam", "sgd", "gd", "lbfgs"])
 def test_ctrl_c_while_training(solver, output_folder):
     process = start(
-        ["train", "--train", "digits", "--solver", solver, "--hidden", "32", *ENDLESS]
-        + ["--save", output_folder / "m.skops"]
+        [
+            "train",
+            "--train",
+            "digits",
+            "--solver",
+            solver,
+            "--hidden",
+            "32",
+            *ENDLESS,
+            "--save",
+            output_folder / "m.skops",
+        ]
     )
     lines = wait_for_line(process, "test:")
     assert_interrupted(*interrupt(process, lines), output_folder)

@@ -97,7 +97,7 @@ def test_derivative_matches_finite_differences_of_activation(activation):
 
 
 def test_forward_matches_closed_form():
-    X, Y, params, _ = make_problem("multiclass")
+    X, _Y, params, _ = make_problem("multiclass")
     W1, b1, W2, b2 = params
     A1, A2 = _network.forward(X, params, "tanh", "softmax")
     assert_allclose(A1, np.tanh(X @ W1 + b1))
@@ -398,10 +398,12 @@ def test_hidden_layer_check_catches_every_non_finite_x(bad, activation, sparse):
         X_bad = X.copy()
         X_bad[7, column] = bad
         X_bad = sp.csr_matrix(X_bad) if sparse else X_bad
-        with np.errstate(invalid="ignore", over="ignore"):
-            with pytest.raises(FloatingPointError):
-                _network.forward(X_bad, params, activation, "softmax", check=True)
-    A1, A2 = _network.forward(X, params, activation, "softmax", check=True)
+        with (
+            np.errstate(invalid="ignore", over="ignore"),
+            pytest.raises(FloatingPointError),
+        ):
+            _network.forward(X_bad, params, activation, "softmax", check=True)
+    _A1, A2 = _network.forward(X, params, activation, "softmax", check=True)
     assert np.isfinite(A2).all()
 
 

@@ -234,7 +234,7 @@ def test_skl2onnx_default_is_zipmap(fitted):
 def test_output_class_labels(fitted):
     model, X = fitted(LABELS["negative"])
     options = {TwoLayerNNClassifier: {"output_class_labels": True}}
-    labels, proba, classes = run(to_onnx(model, X, options=options), X)
+    labels, _proba, classes = run(to_onnx(model, X, options=options), X)
     assert_array_equal(classes, LABELS["negative"])
     assert_array_equal(labels, model.predict(X))
 

@@ -136,7 +136,7 @@ def test_loaded_model_trains_on_exactly_as_the_original(round_trip, tmp_path):
 
 
 def test_skops_file_needs_only_this_packages_type_trusted(fitted, tmp_path):
-    clf, X, _ = fitted
+    clf, _X, _ = fitted
     path = tmp_path / "model.skops"
     sio.dump(clf, path)
     assert sio.get_untrusted_types(file=path) == TRUSTED

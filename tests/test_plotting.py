@@ -22,7 +22,7 @@ from sklearn_tinynn.plotting import (
 )
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 
 @pytest.fixture(autouse=True)
@@ -470,7 +470,7 @@ def test_hidden_units_most_used_first(early_stopped, digits):
 
 
 def test_image_grid_follows_the_shape_of_the_axes(early_stopped, digits):
-    fig, ax = plt.subplots(figsize=(12, 6), layout="constrained")
+    _fig, ax = plt.subplots(figsize=(12, 6), layout="constrained")
     X, _ = digits
     display = HiddenUnitsDisplay.from_estimator(early_stopped, ax=ax, X=X)
     rows = {round(ax.get_position().y0, 3) for ax in display.axes_}

@@ -156,7 +156,7 @@ def test_data_and_parameters(report, early_stopped):
     data = page.sections["Data"]
     # The name is text, not markup: the parser sees it whole.
     assert "digits <small>" in data and "<small>" not in page.tags
-    assert "400" in data and "8 × 8 pixels (64 features)" in data
+    assert "400" in data and "8 \N{MULTIPLICATION SIGN} 8 pixels (64 features)" in data
     n_fit = early_stopped.t_ // early_stopped.n_iter_
     assert f"Training images per epoch{n_fit}" in data
     assert "Pullover" in data and "Ankle boot" in data

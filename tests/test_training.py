@@ -113,7 +113,7 @@ def test_failed_fit_or_partial_fit_keeps_the_model(fitted, case, method, warm_st
 
 
 BAD_CALLS = {
-    "NaN in X": lambda X, y: (np.where(X == X.max(), np.nan, X), y, {}),
+    "NaN in X": lambda X, y: (np.where(X.max() == X, np.nan, X), y, {}),
     "inf in X": lambda X, y: (X + np.inf, y, {}),
     "wrong number of features": lambda X, y: (X[:, :5], y, {}),
     "string X": lambda X, y: (np.where(X > 0.5, "high", X).astype(object), y, {}),
