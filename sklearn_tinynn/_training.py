@@ -374,12 +374,20 @@ class TrainingMixin:
         device of X, for the validation scores to be computed there.
         """
         X, Y, sample_weight, xp, device = data
-        train, val = train_test_split(
-            np.arange(Y.shape[0]),
-            random_state=self._random_state,
-            test_size=self.validation_fraction,
-            stratify=self._strata(Y),
-        )
+        try:
+            train, val = train_test_split(
+                np.arange(Y.shape[0]),
+                random_state=self._random_state,
+                test_size=self.validation_fraction,
+                stratify=self._strata(Y),
+            )
+        except ValueError as exc:  # a stratified part smaller than the classes
+            raise ValueError(
+                f"early_stopping cannot hold out validation_fraction="
+                f"{self.validation_fraction} of {Y.shape[0]} samples: {exc}. Change "
+                "validation_fraction so that both parts hold every class, or use "
+                "more data."
+            ) from exc
         if val.shape[0] < 2:
             raise ValueError(
                 f"The validation set has {val.shape[0]} sample(s) with "

@@ -479,7 +479,7 @@ KNOWN_ERRORS = [
     r"The network's outputs are not finite .* activations overflow",
     r"The validation set has \d+ sample\(s\) with validation_fraction",
     r"The sample weights of the training or the validation set are all zero",
-    r"The test_size = \d+ should be greater or equal to the number of classes",
+    r"early_stopping cannot hold out validation_fraction=.* of \d+ samples",
     r"The '\w+' parameter of TwoLayerNNClassifier must be",
     r"warm_start can only be used where `y` has the same classes",
     r"partial_fit does not support early_stopping=True",

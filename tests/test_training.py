@@ -713,3 +713,20 @@ def test_full_batch_gd_makes_no_copy_of_x():
     clf = TwoLayerNNClassifier(10, solver="gd", max_iter=2, random_state=0)
     assert _network.hidden_layout(6000, 10, X.dtype) == "F"
     assert _fit_peak(clf, X, y) < 0.35 * X.nbytes
+
+
+@pytest.mark.parametrize("fraction", [0.001, 0.998])
+def test_a_split_without_every_class_on_each_side_names_validation_fraction(
+    fraction,
+):
+    """Too few held-out samples, or too few left to train on, for 10 classes."""
+    X, y = load_digits(return_X_y=True)
+    clf = TwoLayerNNClassifier(
+        8, early_stopping=True, validation_fraction=fraction, max_iter=2
+    )
+    with pytest.raises(
+        ValueError,
+        match=rf"hold out validation_fraction={fraction} of 1797 samples: .*classes",
+    ):
+        clf.fit(X / 16, y)
+    assert not hasattr(clf, "coefs_")
