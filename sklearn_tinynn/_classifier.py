@@ -457,16 +457,18 @@ class TwoLayerNNClassifier(
 
     # ---------------------------------------------------------- prediction
 
-    def _forward(self, X, xp=np):
-        """The output probabilities for an X that ``_validate_X`` accepted."""
+    def _forward(self, X, xp=np, logits=False):
+        """The output probabilities (or, with ``logits=True``, the output
+        layer's logits Z2) for an X that ``_validate_X`` accepted."""
         params = self._params
         if xp is not np and X.dtype != params[0].dtype:  # promoted as NumPy would
             dtype = xp.result_type(X.dtype, params[0].dtype)
             X, *params = (xp.astype(a, dtype) for a in [X, *params])
         with np.errstate(over="ignore", invalid="ignore"):
             try:
+                out_activation = None if logits else self.out_activation_
                 _, A2 = _network.forward(
-                    X, params, self.activation, self.out_activation_, check=True, xp=xp
+                    X, params, self.activation, out_activation, check=True, xp=xp
                 )
             except FloatingPointError:
                 A2 = None
@@ -503,6 +505,44 @@ class TwoLayerNNClassifier(
             reset=False,
         )
         return X, xp
+
+    def decision_function(self, X):
+        """The output layer's logits, before the softmax or logistic output.
+
+        ``Z2 = A1 W2 + b2``, with ``A1`` the hidden activations (see the user
+        guide's network equations). ``predict`` is their argmax, or, for a
+        binary problem, the class ``classes_[1]`` where the logit is positive;
+        ``predict_proba`` is their softmax (logistic for binary and multilabel
+        targets). Use it where the raw scores are wanted, for example by
+        ``CalibratedClassifierCV(method="temperature")``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The logit of ``classes_[1]`` for a binary problem, shape
+            ``(n_samples,)``; otherwise one column per class (per label for
+            multilabel targets), in the order of ``classes_``. float32 for
+            float32 input.
+
+        Examples
+        --------
+        >>> from sklearn_tinynn import TwoLayerNNClassifier
+        >>> X, y = [[0.0], [0.2], [0.8], [1.0]], ["no", "no", "yes", "yes"]
+        >>> clf = TwoLayerNNClassifier(solver="lbfgs", random_state=0).fit(X, y)
+        >>> scores = clf.decision_function([[0.1], [0.9]])
+        >>> scores.shape, bool(scores[0] < 0 < scores[1])
+        ((2,), True)
+        """
+        X, xp = self._validate_X(X, "decision_function")
+        Z2 = self._forward(X, xp, logits=True)
+        if self.n_outputs_ == 1 and not self._multilabel:
+            return Z2[:, 0]
+        return Z2
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -593,20 +633,24 @@ class TwoLayerNNClassifier(
         >>> clf.predict([[0.1], [0.9]])
         array(['no', 'yes'], dtype='<U3')
         """
+        # From the logits: a positive logit is a probability above 0.5 and
+        # the softmax keeps the order, so these are predict_proba's labels,
+        # and exactly those of decision_function, which rounding of the
+        # output activation near 0.5 or a tie could otherwise change.
         X, xp = self._validate_X(X, "predict")
-        A2 = self._forward(X, xp)
+        Z2 = self._forward(X, xp, logits=True)
         if xp is np:
             if self._multilabel:
-                return (A2 > 0.5).astype(int)
+                return (Z2 > 0).astype(int)
             if self.n_outputs_ == 1:
-                return self.classes_[(A2[:, 0] > 0.5).astype(int)]
-            return self.classes_[A2.argmax(axis=1)]
+                return self.classes_[(Z2[:, 0] > 0).astype(int)]
+            return self.classes_[Z2.argmax(axis=1)]
         if self._multilabel:
-            return xp.astype(A2 > 0.5, xp.int64)
+            return xp.astype(Z2 > 0, xp.int64)
         if self.n_outputs_ == 1:
-            indices = xp.astype(A2[:, 0] > 0.5, xp.int64)
+            indices = xp.astype(Z2[:, 0] > 0, xp.int64)
         else:
-            indices = xp.argmax(A2, axis=1)
+            indices = xp.argmax(Z2, axis=1)
         if isinstance(self.classes_, np.ndarray):  # strings stay NumPy
             return self.classes_[to_numpy(indices)]
         return xp.take(self.classes_, indices, axis=0)

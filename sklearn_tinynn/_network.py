@@ -369,6 +369,8 @@ def forward(
 ):
     """Return ``(A1, A2)``: the hidden activations and the output probabilities.
 
+    With ``out_activation=None``, ``A2`` is the output layer's logits
+    ``Z2 = A1 W2 + b2``, before the output activation.
     With a ``workspace`` they are its arrays ``Z1`` and ``Z2``, overwritten by
     the next call; otherwise new arrays. With ``check=True``, raise
     ``FloatingPointError`` when Z1 = X W1 + b1 is not finite: for finite
@@ -392,8 +394,9 @@ def forward(
     else:
         Z2 = _product(A1, W2, workspace.Z2[:n])
     Z2 += b2
-    A2 = OUTPUT_ACTIVATIONS[out_activation](Z2, xp)
-    return A1, A2
+    if out_activation is None:
+        return A1, Z2
+    return A1, OUTPUT_ACTIVATIONS[out_activation](Z2, xp)
 
 
 def cross_entropy(Y, A2, out_activation, sample_weight=None, xp=None):
