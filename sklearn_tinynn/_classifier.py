@@ -16,6 +16,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from . import _network
+from ._activations import HIDDEN_ACTIVATIONS
 from ._array_api import (
     DISPATCH_POSSIBLE,
     convert_arrays,
@@ -57,8 +58,11 @@ class TwoLayerNNClassifier(
     ----------
     hidden_layer_size : int, default=100
         Number of units in the hidden layer.
-    activation : {'relu', 'tanh', 'logistic', 'identity'}, default='relu'
-        Activation of the hidden layer.
+    activation : {'relu', 'tanh', 'logistic', 'identity', 'leaky_relu', \
+'gelu', 'silu'}, default='relu'
+        Activation of the hidden layer. 'leaky_relu' is ``max(z, 0.01 z)``,
+        'gelu' the tanh form ``z/2 (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3)))``
+        and 'silu' ``z sigmoid(z)``; these three are not in MLPClassifier.
     solver : {'adam', 'sgd', 'gd', 'lbfgs'}, default='adam'
         'adam' and 'sgd' (with momentum) train on minibatches; 'gd' is
         full-batch gradient descent with the plain update
@@ -213,7 +217,7 @@ class TwoLayerNNClassifier(
 
     _parameter_constraints = {
         "hidden_layer_size": [_Count(Integral, 1, None, closed="left")],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
         "solver": [StrOptions({"adam", "sgd", "gd", "lbfgs"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [

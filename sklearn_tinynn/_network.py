@@ -35,7 +35,12 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from ._activations import DERIVATIVES, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ._activations import (
+    DERIVATIVES,
+    HIDDEN_ACTIVATIONS,
+    INPUT_DERIVATIVES,
+    OUTPUT_ACTIVATIONS,
+)
 
 
 def init_params(
@@ -306,7 +311,8 @@ def fit_memory(
                       parameters unpacked from them
 
     where ``a`` is the hidden activation's temporary per unit: 1 byte for
-    'relu', ``2 s`` for 'tanh' and 'logistic', 0 for 'identity'. Early
+    'relu', ``2 s`` for 'tanh', 'logistic' and 'leaky_relu', ``4 s`` for
+    'gelu' and 'silu' (which keep ``A1`` beside ``Z1``), 0 for 'identity'. Early
     stopping adds ``s n (d + k) + 32 n + 2 s P`` (the held-out split copies X
     and Y, and the best parameters are kept); sample weights (not counted) add ``s n``.
 
@@ -319,7 +325,7 @@ def fit_memory(
     s = np.dtype(dtype).itemsize
     n, d, h, k = (int(v) for v in (n_samples, n_features, n_hidden, n_outputs))
     P = (d + 1) * h + (h + 1) * k
-    a = {"relu": 1, "identity": 0}.get(activation, 2 * s)
+    a = {"relu": 1, "identity": 0, "gelu": 4 * s, "silu": 4 * s}.get(activation, 2 * s)
     b = rows_per_step(solver, batch_size, n)
     step = s * b * (2 * h + k) + b * h * a + 4 * s * b
     held = s * n * k + 32 * n
@@ -378,6 +384,16 @@ def forward(
     of Z1 non-finite (inf * 0 is NaN), so this checks X at a fraction
     n_hidden / n_features of the cost of checking X itself.
     """
+    _, A1, A2 = _forward_pass(
+        X, params, activation, out_activation, workspace, check, xp
+    )
+    return A1, A2
+
+
+def _forward_pass(X, params, activation, out_activation, workspace, check, xp):
+    """``forward``'s ``(Z1, A1, A2)``: ``Z1`` is intact for the activations of
+    ``INPUT_DERIVATIVES``, whose derivative takes it; the others may have
+    overwritten it with ``A1``."""
     xp = np if xp is None else xp
     W1, b1, W2, b2 = params
     n = X.shape[0]
@@ -395,8 +411,8 @@ def forward(
         Z2 = _product(A1, W2, workspace.Z2[:n])
     Z2 += b2
     if out_activation is None:
-        return A1, Z2
-    return A1, OUTPUT_ACTIVATIONS[out_activation](Z2, xp)
+        return Z1, A1, Z2
+    return Z1, A1, OUTPUT_ACTIVATIONS[out_activation](Z2, xp)
 
 
 def cross_entropy(Y, A2, out_activation, sample_weight=None, xp=None):
@@ -482,14 +498,18 @@ def backward(
     sample_weight=None,
     workspace=None,
     xp=None,
+    Z1=None,
 ):
     """Gradients ``[dW1, db1, dW2, db2]`` of the loss L, by backpropagation.
 
-    ``A1`` and ``A2`` come from ``forward`` and are overwritten. With a
+    ``A1`` and ``A2`` come from ``forward`` and are overwritten. ``Z1``, the
+    hidden layer's input, is needed by the activations whose derivative takes
+    it (``INPUT_DERIVATIVES``); the others' derivatives take ``A1``. With a
     ``workspace`` the gradients are its arrays ``grads``, overwritten by the
     next call; otherwise new arrays.
     """
     xp = np if xp is None else xp
+    D1 = Z1 if activation in INPUT_DERIVATIVES else A1  # the derivative's argument
     W1, _, W2, _ = params
     n = X.shape[0]
     S = n if sample_weight is None else xp.sum(sample_weight)
@@ -506,14 +526,14 @@ def backward(
         dZ2 *= (sample_weight / S)[:, None]
     if workspace is None:
         dW2 = _weight_gradient(A1, dZ2, W2, alpha_over_S, None)
-        dZ1 = DERIVATIVES[activation](A1, dZ2 @ W2.T, xp)
+        dZ1 = DERIVATIVES[activation](D1, dZ2 @ W2.T, xp)
         dW1 = _weight_gradient(X, dZ1, W1, alpha_over_S, None)
         return [dW1, xp.sum(dZ1, axis=0), dW2, xp.sum(dZ2, axis=0)]
     dW1, db1, dW2, db2 = grads = workspace.grads
     scratch1, _, scratch2, _ = workspace.scratch
     _weight_gradient(A1, dZ2, W2, alpha_over_S, dW2, scratch2)
     dZ2.sum(axis=0, out=db2)
-    dZ1 = DERIVATIVES[activation](A1, _product(dZ2, W2.T, workspace.dZ1[:n]))
+    dZ1 = DERIVATIVES[activation](D1, _product(dZ2, W2.T, workspace.dZ1[:n]))
     _weight_gradient(X, dZ1, W1, alpha_over_S, dW1, scratch1, workspace.dW1T)
     dZ1.sum(axis=0, out=db1)
     return grads
@@ -539,11 +559,13 @@ def loss_and_gradients(
     otherwise.
     """
     xp = np if xp is None else xp
-    A1, A2 = forward(X, params, activation, out_activation, workspace, xp=xp)
+    Z1, A1, A2 = _forward_pass(
+        X, params, activation, out_activation, workspace, False, xp
+    )
     S = X.shape[0] if sample_weight is None else xp.sum(sample_weight)
     loss = cross_entropy(Y, A2, out_activation, sample_weight, xp)
     loss += penalty(params, alpha, xp) / S
     grads = backward(
-        X, Y, A1, A2, params, activation, alpha, sample_weight, workspace, xp
+        X, Y, A1, A2, params, activation, alpha, sample_weight, workspace, xp, Z1
     )
     return loss, grads

@@ -27,7 +27,7 @@ from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import train_test_split
 
 from sklearn_tinynn import TwoLayerNNClassifier
-from sklearn_tinynn._cli import PRESETS, _label_names, main, read_data, write_report
+from sklearn_tinynn._cli import PRESETS, _class_names_of, main, read_data, write_report
 from sklearn_tinynn.datasets import FASHION_MNIST_CLASSES
 from sklearn_tinynn.datasets import FASHION_MNIST_HOME as FASHION_MNIST_DIR
 
@@ -153,6 +153,17 @@ def train_in_process(capsys, *args):
     """Run ``main(["train", ...])``; return its stdout and stderr."""
     assert main(["train", *map(str, args)]) == 0, capsys.readouterr().err
     return capsys.readouterr()
+
+
+@pytest.mark.parametrize("activation", ["leaky_relu", "gelu", "silu"])
+def test_new_activations_train_save_and_load(activation, digits_csv, tmp_path, capsys):
+    from sklearn_tinynn import load
+
+    model = tmp_path / "model.skops"
+    argv = ["--train", digits_csv["train"], "--save", model, *FAST]
+    out = train_in_process(capsys, *argv, "--activation", activation).out
+    assert accuracy(out) > 0.8
+    assert load(model).activation == activation
 
 
 def test_label_column_last_gives_the_same_model(digits_csv, tmp_path, capsys):
@@ -416,10 +427,10 @@ def test_evaluate_names_the_fashion_mnist_classes(fashion_model, capsys):
         ("train.csv", ["2", "4"]),
     ],
 )
-def test_label_names(source, expected):
+def test_class_names_of(source, expected):
     if source == FASHION_MNIST_DIR and not FASHION_MNIST.is_dir():
         pytest.skip(f"no Fashion-MNIST at {FASHION_MNIST}")
-    assert _label_names(source, np.array([2, 4])) == expected
+    assert _class_names_of(source, np.array([2, 4])) == expected
 
 
 def test_report_pictures_name_the_fashion_mnist_classes(tmp_path, monkeypatch):
