@@ -124,7 +124,13 @@ class TwoLayerNNClassifier(
         ``n_samples / (n_classes * np.bincount(y))``, with the classes' total
         sample weights for the counts when ``sample_weight`` is given. They
         multiply ``sample_weight``. Multilabel targets take only 'balanced',
-        which balances each label's 0s and 1s.
+                which balances each label's 0s and 1s.
+    init : {'glorot', 'he'}, default='glorot'
+        The distribution of the initial weights and biases, per layer: 'glorot' (as
+        MLPClassifier) is uniform on ``[-r, r]`` with ``r = sqrt(6 / (fan_in
+        + fan_out))`` (``sqrt(2 / ...)`` for the logistic activation); 'he' is
+        He-uniform, ``r = sqrt(6 / fan_in)``, the variance ``2 / fan_in`` that
+        keeps ReLU activations at scale. 'he' is not in MLPClassifier.
 
     Attributes
     ----------
@@ -246,6 +252,7 @@ class TwoLayerNNClassifier(
         ],
         "max_fun": [_Count(Integral, 1, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "init": [StrOptions({"glorot", "he"})],
     }
 
     def __init__(
@@ -275,6 +282,7 @@ class TwoLayerNNClassifier(
         n_iter_no_change=10,
         max_fun=15000,
         class_weight=None,
+        init="glorot",
     ):
         self.hidden_layer_size = hidden_layer_size
         self.activation = activation
@@ -300,6 +308,7 @@ class TwoLayerNNClassifier(
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.class_weight = class_weight
+        self.init = init
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -91,6 +91,7 @@ _PARAMETERS = (
     "n_iter_no_change",
     "max_fun",
     "class_weight",
+    "init",
 )
 
 _SCHEDULES = ("constant", "invscaling", "adaptive")
@@ -950,6 +951,7 @@ def _add_hyperparameters(parser):
     add = hyper.add_argument
     add("--hidden-layer-size", "--hidden", type=_integer, help="hidden units")
     add("--activation", choices=list(HIDDEN_ACTIVATIONS))
+    add("--init", choices=["glorot", "he"], help="initial weights' distribution")
     add("--solver", choices=["adam", "sgd", "gd", "lbfgs"])
     add("--learning-rate-init", type=_number, help="initial step size")
     add(

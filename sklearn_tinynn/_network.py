@@ -44,21 +44,42 @@ from ._activations import (
 
 
 def init_params(
-    n_features, n_hidden, n_outputs, activation, rng, dtype, xp=None, device=None
+    n_features,
+    n_hidden,
+    n_outputs,
+    activation,
+    rng,
+    dtype,
+    xp=None,
+    device=None,
+    init="glorot",
 ):
-    """Glorot-uniform weights and biases ``[W1, b1, W2, b2]``.
+    """Uniform random weights and biases ``[W1, b1, W2, b2]``.
 
-    Each layer draws from U(-r, r) with r = sqrt(6 / (fan_in + fan_out)), or
-    sqrt(2 / (fan_in + fan_out)) for the logistic activation (Glorot & Bengio,
-    2010), in the order W1, b1, W2, b2 from the NumPy ``RandomState`` ``rng``.
-    The numbers are drawn on the host, in NumPy's ``dtype``, then moved once to
-    the namespace ``xp`` and its ``device``: a random state gives the same
-    network in every namespace.
+    Each layer draws its weights and biases from U(-r, r), in the order W1,
+    b1, W2, b2 from the NumPy ``RandomState`` ``rng``. With ``init='glorot'``
+    (Glorot & Bengio, 2010, as MLPClassifier) r = sqrt(6 / (fan_in +
+    fan_out)), or sqrt(2 / (fan_in + fan_out)) for the logistic activation;
+    with ``init='he'`` (He et al., 2015, uniform) r = sqrt(6 / fan_in), a
+    variance r^2 / 3 = 2 / fan_in. The numbers are drawn on the host, in
+    NumPy's ``dtype``, then moved once to the namespace ``xp`` and its
+    ``device``: a random state gives the same network in every namespace.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> W1 = init_params(784, 100, 10, "relu", rng, np.float64, init="he")[0]
+    >>> bool(abs(W1.var() - 2 / 784) < 1e-4)
+    True
     """
-    factor = 2.0 if activation == "logistic" else 6.0
     params = []
     for fan_in, fan_out in ((n_features, n_hidden), (n_hidden, n_outputs)):
-        bound = np.sqrt(factor / (fan_in + fan_out))
+        if init == "he":
+            bound = np.sqrt(6.0 / fan_in)
+        else:
+            factor = 2.0 if activation == "logistic" else 6.0
+            bound = np.sqrt(factor / (fan_in + fan_out))
         W = rng.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype)
         b = rng.uniform(-bound, bound, fan_out).astype(dtype)
         params += [W, b]

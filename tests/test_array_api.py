@@ -165,11 +165,13 @@ def test_forward_check_and_softmax_on_raw_pixels(xp_device, dtype):
         )
 
 
-def test_init_params_draws_on_the_host(xp_device):
+@pytest.mark.parametrize("init", ["glorot", "he"])
+def test_init_params_draws_on_the_host(xp_device, init):
     xp, device = xp_device
-    expected = _network.init_params(6, 4, 3, "relu", np.random.RandomState(0), "f4")
+    rng = np.random.RandomState(0)
+    expected = _network.init_params(6, 4, 3, "relu", rng, "f4", init=init)
     params = _network.init_params(
-        6, 4, 3, "relu", np.random.RandomState(0), np.float32, xp, device
+        6, 4, 3, "relu", np.random.RandomState(0), np.float32, xp, device, init
     )
     for param, ref in zip(params, expected):
         assert_on_device(param, xp, device)

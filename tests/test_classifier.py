@@ -152,6 +152,32 @@ def test_same_weights_as_mlpclassifier(solver, monkeypatch):
     assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-8)
 
 
+def test_init_he_draws_he_weights_and_glorot_is_the_default():
+    X, y = make_classification(n_samples=60, n_features=5, random_state=0)
+    kwargs = dict(solver="gd", max_iter=1, learning_rate_init=1e-12, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        default = TwoLayerNNClassifier(50, **kwargs).fit(X, y)
+        glorot = TwoLayerNNClassifier(50, init="glorot", **kwargs).fit(X, y)
+        he = TwoLayerNNClassifier(50, init="he", **kwargs).fit(X, y)
+    for a, b in zip(
+        default.coefs_ + default.intercepts_, glorot.coefs_ + glorot.intercepts_
+    ):
+        assert_array_equal(a, b)
+    # One step of 1e-12 leaves the drawn weights within 1e-9 of the draw.
+    assert np.abs(he.coefs_[0]).max() <= np.sqrt(6 / 5) + 1e-9
+    assert np.abs(he.coefs_[0]).max() > np.sqrt(6 / 55)  # beyond glorot's bound
+    assert np.abs(default.coefs_[0]).max() <= np.sqrt(6 / 55) + 1e-9
+
+
+def test_init_is_validated():
+    X, y = make_classification(n_samples=20, n_features=5, random_state=0)
+    with pytest.raises(
+        InvalidParameterError, match=r"'init' parameter .* among .*Got 'xavier'"
+    ):
+        TwoLayerNNClassifier(init="xavier").fit(X, y)
+
+
 # ------------------------------------------------------------- targets
 
 

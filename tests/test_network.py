@@ -264,6 +264,47 @@ def test_glorot_uniform_init():
     assert np.abs(W1_logistic).max() <= np.sqrt(2 / 400)
 
 
+@pytest.mark.parametrize("activation", ["relu", "logistic"])
+def test_he_uniform_init_has_the_variance_two_over_fan_in(activation):
+    rng = np.random.RandomState(0)
+    W1, b1, W2, b2 = _network.init_params(
+        400, 300, 10, activation, rng, np.float64, init="he"
+    )
+    bound1, bound2 = np.sqrt(6 / 400), np.sqrt(6 / 300)
+    for W, bound in ((W1, bound1), (W2, bound2)):
+        assert np.abs(W).max() <= bound
+        assert np.abs(W).max() > 0.99 * bound
+    assert np.abs(b1).max() <= bound1 and np.abs(b2).max() <= bound2
+    # uniform on [-r, r] has variance r^2 / 3 = 2 / fan_in, whatever the
+    # activation; the mean is 0
+    assert_allclose(W1.var(), 2 / 400, rtol=0.01)
+    assert_allclose(W2.var(), 2 / 300, rtol=0.06)  # 3,000 draws
+    assert abs(W1.mean()) < 3 * np.sqrt(2 / 400 / W1.size)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic"])
+def test_default_init_is_the_glorot_draw_of_before(activation):
+    # The draws of the one formula the package had before the init parameter,
+    # in its order: W1, b1, W2, b2 from one RandomState.
+    rng = np.random.RandomState(3)
+    factor = 2.0 if activation == "logistic" else 6.0
+    expected = []
+    for fan_in, fan_out in ((20, 7), (7, 4)):
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        expected += [
+            rng.uniform(-bound, bound, (fan_in, fan_out)),
+            rng.uniform(-bound, bound, fan_out),
+        ]
+    for params in (
+        _network.init_params(20, 7, 4, activation, np.random.RandomState(3), "f8"),
+        _network.init_params(
+            20, 7, 4, activation, np.random.RandomState(3), "f8", init="glorot"
+        ),
+    ):
+        for got, want in zip(params, expected):
+            assert_array_equal(got, want)
+
+
 def test_declared_unseen_classes_start_level_with_an_average_seen_class():
     # Shares 0.3 / 0.1 / 0 / 0.6, and class 2 declared but unseen: it counts as
     # a class of the mean share of the seen ones (1/3), then all normalized.

@@ -60,7 +60,7 @@ CONFIGS = {
         "binary",
         np.float32,
     ),
-    "gelu": ({"activation": "gelu"}, "multiclass", np.float64),
+    "gelu he": ({"activation": "gelu", "init": "he"}, "multiclass", np.float64),
     "silu float32": ({"activation": "silu"}, "binary", np.float32),
     "leaky_relu": ({"activation": "leaky_relu"}, "multilabel", np.float64),
     "random state object": (
