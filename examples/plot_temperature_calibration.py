@@ -1,7 +1,7 @@
 """
-==========================================
+===========================================
 Temperature scaling of the network's logits
-==========================================
+===========================================
 
 A network trained until its training loss is near zero is overconfident: its
 largest probability is often close to 1 on test images it gets wrong.

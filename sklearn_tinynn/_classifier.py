@@ -124,13 +124,14 @@ class TwoLayerNNClassifier(
         ``n_samples / (n_classes * np.bincount(y))``, with the classes' total
         sample weights for the counts when ``sample_weight`` is given. They
         multiply ``sample_weight``. Multilabel targets take only 'balanced',
-                which balances each label's 0s and 1s.
+        which balances each label's 0s and 1s.
     init : {'glorot', 'he'}, default='glorot'
-        The distribution of the initial weights and biases, per layer: 'glorot' (as
-        MLPClassifier) is uniform on ``[-r, r]`` with ``r = sqrt(6 / (fan_in
-        + fan_out))`` (``sqrt(2 / ...)`` for the logistic activation); 'he' is
-        He-uniform, ``r = sqrt(6 / fan_in)``, the variance ``2 / fan_in`` that
-        keeps ReLU activations at scale. 'he' is not in MLPClassifier.
+        The distribution of the initial weights and biases, per layer:
+        'glorot' (as MLPClassifier) is uniform on ``[-r, r]`` with
+        ``r = sqrt(6 / (fan_in + fan_out))`` (``sqrt(2 / ...)`` for the
+        logistic activation); 'he' is He-uniform, ``r = sqrt(6 / fan_in)``,
+        the variance ``2 / fan_in`` that keeps ReLU activations at scale.
+        'he' is not in MLPClassifier.
 
     Attributes
     ----------
