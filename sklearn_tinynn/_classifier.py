@@ -17,6 +17,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from . import _network
+from ._activations import HIDDEN_ACTIVATIONS
 from ._array_api import (
     DISPATCH_POSSIBLE,
     convert_arrays,
@@ -58,8 +59,11 @@ class TwoLayerNNClassifier(
     ----------
     hidden_layer_size : int, default=100
         Number of units in the hidden layer.
-    activation : {'relu', 'tanh', 'logistic', 'identity'}, default='relu'
-        Activation of the hidden layer.
+    activation : {'relu', 'tanh', 'logistic', 'identity', 'leaky_relu', \
+'gelu', 'silu'}, default='relu'
+        Activation of the hidden layer. 'leaky_relu' is ``max(z, 0.01 z)``,
+        'gelu' the tanh form ``z/2 (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3)))``
+        and 'silu' ``z sigmoid(z)``; these three are not in MLPClassifier.
     solver : {'adam', 'sgd', 'gd', 'lbfgs'}, default='adam'
         'adam' and 'sgd' (with momentum) train on minibatches; 'gd' is
         full-batch gradient descent with the plain update
@@ -122,6 +126,13 @@ class TwoLayerNNClassifier(
         sample weights for the counts when ``sample_weight`` is given. They
         multiply ``sample_weight``. Multilabel targets take only 'balanced',
         which balances each label's 0s and 1s.
+    init : {'glorot', 'he'}, default='glorot'
+        The distribution of the initial weights and biases, per layer:
+        'glorot' (as MLPClassifier) is uniform on ``[-r, r]`` with
+        ``r = sqrt(6 / (fan_in + fan_out))`` (``sqrt(2 / ...)`` for the
+        logistic activation); 'he' is He-uniform, ``r = sqrt(6 / fan_in)``,
+        the variance ``2 / fan_in`` that keeps ReLU activations at scale.
+        'he' is not in MLPClassifier.
 
     Attributes
     ----------
@@ -214,7 +225,7 @@ class TwoLayerNNClassifier(
 
     _parameter_constraints: ClassVar[dict] = {
         "hidden_layer_size": [_Count(Integral, 1, None, closed="left")],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
         "solver": [StrOptions({"adam", "sgd", "gd", "lbfgs"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
@@ -243,6 +254,7 @@ class TwoLayerNNClassifier(
         ],
         "max_fun": [_Count(Integral, 1, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "init": [StrOptions({"glorot", "he"})],
     }
 
     def __init__(
@@ -272,6 +284,7 @@ class TwoLayerNNClassifier(
         n_iter_no_change=10,
         max_fun=15000,
         class_weight=None,
+        init="glorot",
     ):
         self.hidden_layer_size = hidden_layer_size
         self.activation = activation
@@ -297,6 +310,7 @@ class TwoLayerNNClassifier(
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.class_weight = class_weight
+        self.init = init
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -458,16 +472,18 @@ class TwoLayerNNClassifier(
 
     # ---------------------------------------------------------- prediction
 
-    def _forward(self, X, xp=np):
-        """The output probabilities for an X that ``_validate_X`` accepted."""
+    def _forward(self, X, xp=np, logits=False):
+        """The output probabilities (or, with ``logits=True``, the output
+        layer's logits Z2) for an X that ``_validate_X`` accepted."""
         params = self._params
         if xp is not np and X.dtype != params[0].dtype:  # promoted as NumPy would
             dtype = xp.result_type(X.dtype, params[0].dtype)
             X, *params = (xp.astype(a, dtype) for a in [X, *params])
         with np.errstate(over="ignore", invalid="ignore"):
             try:
+                out_activation = None if logits else self.out_activation_
                 _, A2 = _network.forward(
-                    X, params, self.activation, self.out_activation_, check=True, xp=xp
+                    X, params, self.activation, out_activation, check=True, xp=xp
                 )
             except FloatingPointError:
                 A2 = None
@@ -504,6 +520,44 @@ class TwoLayerNNClassifier(
             reset=False,
         )
         return X, xp
+
+    def decision_function(self, X):
+        """The output layer's logits, before the softmax or logistic output.
+
+        ``Z2 = A1 W2 + b2``, with ``A1`` the hidden activations (see the user
+        guide's network equations). ``predict`` is their argmax, or, for a
+        binary problem, the class ``classes_[1]`` where the logit is positive;
+        ``predict_proba`` is their softmax (logistic for binary and multilabel
+        targets). Use it where the raw scores are wanted, for example by
+        ``CalibratedClassifierCV(method="temperature")``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The logit of ``classes_[1]`` for a binary problem, shape
+            ``(n_samples,)``; otherwise one column per class (per label for
+            multilabel targets), in the order of ``classes_``. float32 for
+            float32 input.
+
+        Examples
+        --------
+        >>> from sklearn_tinynn import TwoLayerNNClassifier
+        >>> X, y = [[0.0], [0.2], [0.8], [1.0]], ["no", "no", "yes", "yes"]
+        >>> clf = TwoLayerNNClassifier(solver="lbfgs", random_state=0).fit(X, y)
+        >>> scores = clf.decision_function([[0.1], [0.9]])
+        >>> scores.shape, bool(scores[0] < 0 < scores[1])
+        ((2,), True)
+        """
+        X, xp = self._validate_X(X, "decision_function")
+        Z2 = self._forward(X, xp, logits=True)
+        if self.n_outputs_ == 1 and not self._multilabel:
+            return Z2[:, 0]
+        return Z2
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -594,20 +648,24 @@ class TwoLayerNNClassifier(
         >>> clf.predict([[0.1], [0.9]])
         array(['no', 'yes'], dtype='<U3')
         """
+        # From the logits: a positive logit is a probability above 0.5 and
+        # the softmax keeps the order, so these are predict_proba's labels,
+        # and exactly those of decision_function, which rounding of the
+        # output activation near 0.5 or a tie could otherwise change.
         X, xp = self._validate_X(X, "predict")
-        A2 = self._forward(X, xp)
+        Z2 = self._forward(X, xp, logits=True)
         if xp is np:
             if self._multilabel:
-                return (A2 > 0.5).astype(int)
+                return (Z2 > 0).astype(int)
             if self.n_outputs_ == 1:
-                return self.classes_[(A2[:, 0] > 0.5).astype(int)]
-            return self.classes_[A2.argmax(axis=1)]
+                return self.classes_[(Z2[:, 0] > 0).astype(int)]
+            return self.classes_[Z2.argmax(axis=1)]
         if self._multilabel:
-            return xp.astype(A2 > 0.5, xp.int64)
+            return xp.astype(Z2 > 0, xp.int64)
         if self.n_outputs_ == 1:
-            indices = xp.astype(A2[:, 0] > 0.5, xp.int64)
+            indices = xp.astype(Z2[:, 0] > 0, xp.int64)
         else:
-            indices = xp.argmax(A2, axis=1)
+            indices = xp.argmax(Z2, axis=1)
         if isinstance(self.classes_, np.ndarray):  # strings stay NumPy
             return self.classes_[to_numpy(indices)]
         return xp.take(self.classes_, indices, axis=0)

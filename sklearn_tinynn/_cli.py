@@ -37,6 +37,7 @@ from sklearn.metrics import classification_report, confusion_matrix
 from sklearn.model_selection import train_test_split
 
 from . import _persistence, _report, datasets
+from ._activations import HIDDEN_ACTIVATIONS
 from ._array_api import move_to
 from ._classifier import TwoLayerNNClassifier
 from ._network import fit_memory
@@ -91,6 +92,7 @@ _PARAMETERS = (
     "n_iter_no_change",
     "max_fun",
     "class_weight",
+    "init",
 )
 
 _SCHEDULES = ("constant", "invscaling", "adaptive")
@@ -956,7 +958,8 @@ def _add_hyperparameters(parser):
     )
     add = hyper.add_argument
     add("--hidden-layer-size", "--hidden", type=_integer, help="hidden units")
-    add("--activation", choices=["relu", "tanh", "logistic", "identity"])
+    add("--activation", choices=list(HIDDEN_ACTIVATIONS))
+    add("--init", choices=["glorot", "he"], help="initial weights' distribution")
     add("--solver", choices=["adam", "sgd", "gd", "lbfgs"])
     add("--learning-rate-init", type=_number, help="initial step size")
     add(

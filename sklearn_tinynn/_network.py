@@ -35,25 +35,51 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from ._activations import DERIVATIVES, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ._activations import (
+    DERIVATIVES,
+    HIDDEN_ACTIVATIONS,
+    INPUT_DERIVATIVES,
+    OUTPUT_ACTIVATIONS,
+)
 
 
 def init_params(
-    n_features, n_hidden, n_outputs, activation, rng, dtype, xp=None, device=None
+    n_features,
+    n_hidden,
+    n_outputs,
+    activation,
+    rng,
+    dtype,
+    xp=None,
+    device=None,
+    init="glorot",
 ):
-    """Glorot-uniform weights and biases ``[W1, b1, W2, b2]``.
+    """Uniform random weights and biases ``[W1, b1, W2, b2]``.
 
-    Each layer draws from U(-r, r) with r = sqrt(6 / (fan_in + fan_out)), or
-    sqrt(2 / (fan_in + fan_out)) for the logistic activation (Glorot & Bengio,
-    2010), in the order W1, b1, W2, b2 from the NumPy ``RandomState`` ``rng``.
-    The numbers are drawn on the host, in NumPy's ``dtype``, then moved once to
-    the namespace ``xp`` and its ``device``: a random state gives the same
-    network in every namespace.
+    Each layer draws its weights and biases from U(-r, r), in the order W1,
+    b1, W2, b2 from the NumPy ``RandomState`` ``rng``. With ``init='glorot'``
+    (Glorot & Bengio, 2010, as MLPClassifier) r = sqrt(6 / (fan_in +
+    fan_out)), or sqrt(2 / (fan_in + fan_out)) for the logistic activation;
+    with ``init='he'`` (He et al., 2015, uniform) r = sqrt(6 / fan_in), a
+    variance r^2 / 3 = 2 / fan_in. The numbers are drawn on the host, in
+    NumPy's ``dtype``, then moved once to the namespace ``xp`` and its
+    ``device``: a random state gives the same network in every namespace.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> W1 = init_params(784, 100, 10, "relu", rng, np.float64, init="he")[0]
+    >>> bool(abs(W1.var() - 2 / 784) < 1e-4)
+    True
     """
-    factor = 2.0 if activation == "logistic" else 6.0
     params = []
     for fan_in, fan_out in ((n_features, n_hidden), (n_hidden, n_outputs)):
-        bound = np.sqrt(factor / (fan_in + fan_out))
+        if init == "he":
+            bound = np.sqrt(6.0 / fan_in)
+        else:
+            factor = 2.0 if activation == "logistic" else 6.0
+            bound = np.sqrt(factor / (fan_in + fan_out))
         W = rng.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype)
         b = rng.uniform(-bound, bound, fan_out).astype(dtype)
         params += [W, b]
@@ -306,7 +332,8 @@ def fit_memory(
                       parameters unpacked from them
 
     where ``a`` is the hidden activation's temporary per unit: 1 byte for
-    'relu', ``2 s`` for 'tanh' and 'logistic', 0 for 'identity'. Early
+    'relu', ``2 s`` for 'tanh', 'logistic' and 'leaky_relu', ``4 s`` for
+    'gelu' and 'silu' (which keep ``A1`` beside ``Z1``), 0 for 'identity'. Early
     stopping adds ``s n (d + k) + 32 n + 2 s P`` (the held-out split copies X
     and Y, and the best parameters are kept); sample weights (not counted) add ``s n``.
 
@@ -319,7 +346,7 @@ def fit_memory(
     s = np.dtype(dtype).itemsize
     n, d, h, k = (int(v) for v in (n_samples, n_features, n_hidden, n_outputs))
     P = (d + 1) * h + (h + 1) * k
-    a = {"relu": 1, "identity": 0}.get(activation, 2 * s)
+    a = {"relu": 1, "identity": 0, "gelu": 4 * s, "silu": 4 * s}.get(activation, 2 * s)
     b = rows_per_step(solver, batch_size, n)
     step = s * b * (2 * h + k) + b * h * a + 4 * s * b
     held = s * n * k + 32 * n
@@ -369,6 +396,8 @@ def forward(
 ):
     """Return ``(A1, A2)``: the hidden activations and the output probabilities.
 
+    With ``out_activation=None``, ``A2`` is the output layer's logits
+    ``Z2 = A1 W2 + b2``, before the output activation.
     With a ``workspace`` they are its arrays ``Z1`` and ``Z2``, overwritten by
     the next call; otherwise new arrays. With ``check=True``, raise
     ``FloatingPointError`` when Z1 = X W1 + b1 is not finite: for finite
@@ -376,6 +405,16 @@ def forward(
     of Z1 non-finite (inf * 0 is NaN), so this checks X at a fraction
     n_hidden / n_features of the cost of checking X itself.
     """
+    _, A1, A2 = _forward_pass(
+        X, params, activation, out_activation, workspace, check, xp
+    )
+    return A1, A2
+
+
+def _forward_pass(X, params, activation, out_activation, workspace, check, xp):
+    """``forward``'s ``(Z1, A1, A2)``: ``Z1`` is intact for the activations of
+    ``INPUT_DERIVATIVES``, whose derivative takes it; the others may have
+    overwritten it with ``A1``."""
     xp = np if xp is None else xp
     W1, b1, W2, b2 = params
     n = X.shape[0]
@@ -389,8 +428,9 @@ def forward(
     # many times faster than over rows of a few outputs each.
     Z2 = (W2.T @ A1.T).T if workspace is None else _product(A1, W2, workspace.Z2[:n])
     Z2 += b2
-    A2 = OUTPUT_ACTIVATIONS[out_activation](Z2, xp)
-    return A1, A2
+    if out_activation is None:
+        return Z1, A1, Z2
+    return Z1, A1, OUTPUT_ACTIVATIONS[out_activation](Z2, xp)
 
 
 def cross_entropy(Y, A2, out_activation, sample_weight=None, xp=None):
@@ -476,14 +516,18 @@ def backward(
     sample_weight=None,
     workspace=None,
     xp=None,
+    Z1=None,
 ):
     """Gradients ``[dW1, db1, dW2, db2]`` of the loss L, by backpropagation.
 
-    ``A1`` and ``A2`` come from ``forward`` and are overwritten. With a
+    ``A1`` and ``A2`` come from ``forward`` and are overwritten. ``Z1``, the
+    hidden layer's input, is needed by the activations whose derivative takes
+    it (``INPUT_DERIVATIVES``); the others' derivatives take ``A1``. With a
     ``workspace`` the gradients are its arrays ``grads``, overwritten by the
     next call; otherwise new arrays.
     """
     xp = np if xp is None else xp
+    D1 = Z1 if activation in INPUT_DERIVATIVES else A1  # the derivative's argument
     W1, _, W2, _ = params
     n = X.shape[0]
     S = n if sample_weight is None else xp.sum(sample_weight)
@@ -500,14 +544,14 @@ def backward(
         dZ2 *= (sample_weight / S)[:, None]
     if workspace is None:
         dW2 = _weight_gradient(A1, dZ2, W2, alpha_over_S, None)
-        dZ1 = DERIVATIVES[activation](A1, dZ2 @ W2.T, xp)
+        dZ1 = DERIVATIVES[activation](D1, dZ2 @ W2.T, xp)
         dW1 = _weight_gradient(X, dZ1, W1, alpha_over_S, None)
         return [dW1, xp.sum(dZ1, axis=0), dW2, xp.sum(dZ2, axis=0)]
     dW1, db1, dW2, db2 = grads = workspace.grads
     scratch1, _, scratch2, _ = workspace.scratch
     _weight_gradient(A1, dZ2, W2, alpha_over_S, dW2, scratch2)
     dZ2.sum(axis=0, out=db2)
-    dZ1 = DERIVATIVES[activation](A1, _product(dZ2, W2.T, workspace.dZ1[:n]))
+    dZ1 = DERIVATIVES[activation](D1, _product(dZ2, W2.T, workspace.dZ1[:n]))
     _weight_gradient(X, dZ1, W1, alpha_over_S, dW1, scratch1, workspace.dW1T)
     dZ1.sum(axis=0, out=db1)
     return grads
@@ -533,11 +577,13 @@ def loss_and_gradients(
     otherwise.
     """
     xp = np if xp is None else xp
-    A1, A2 = forward(X, params, activation, out_activation, workspace, xp=xp)
+    Z1, A1, A2 = _forward_pass(
+        X, params, activation, out_activation, workspace, False, xp
+    )
     S = X.shape[0] if sample_weight is None else xp.sum(sample_weight)
     loss = cross_entropy(Y, A2, out_activation, sample_weight, xp)
     loss += penalty(params, alpha, xp) / S
     grads = backward(
-        X, Y, A1, A2, params, activation, alpha, sample_weight, workspace, xp
+        X, Y, A1, A2, params, activation, alpha, sample_weight, workspace, xp, Z1
     )
     return loss, grads

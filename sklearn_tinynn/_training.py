@@ -96,6 +96,7 @@ class TrainingMixin:
             self.activation,
             self._random_state,
             Y.dtype,
+            init=self.init,
         )
         # b2 is drawn as MLPClassifier draws it (so W1, b1 and W2 stay the same
         # draws), then set to the weighted log prior: the untrained network

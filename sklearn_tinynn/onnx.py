@@ -9,7 +9,9 @@ optional dependencies: ``pip install "sklearn-tinynn[onnx]"``.
 
 The graph evaluates the network's equations (see the user guide)::
 
-    Z1 = X W1 + b1      A1 = g(Z1)        MatMul, Add, Relu/Tanh/Sigmoid/Identity
+    Z1 = X W1 + b1      A1 = g(Z1)        MatMul, Add, Relu/Tanh/Sigmoid/Identity,
+                                          Mul/Max (leaky ReLU), Mul/Add/Tanh
+                                          (GELU's tanh form), Mul/Sigmoid (SiLU)
     Z2 = A1 W2 + b2     A2 = out(Z2)      MatMul, Add, Softmax or Sigmoid
 
 then does what ``predict_proba`` and ``predict`` do with ``A2``: logistic
@@ -45,6 +47,7 @@ except ImportError as exc:
     ) from exc
 
 from . import _fitted
+from ._activations import GELU_C, GELU_K, LEAKY_SLOPE
 from ._classifier import TwoLayerNNClassifier
 
 __all__ = ["register", "to_onnx"]
@@ -60,11 +63,28 @@ OPTIONS = {
     "nocl": [False, True],
 }
 
+
+def _gelu(g, Z):
+    """z/2 (1 + tanh(c (z + k z^3))), in the order ``_activations.gelu`` takes."""
+    cube = g.node("Mul", [g.node("Mul", [Z, Z]), Z])
+    inner = g.node("Add", [Z, g.node("Mul", [g.constant("k", GELU_K), cube])])
+    t = g.node("Tanh", [g.node("Mul", [g.constant("c", GELU_C), inner])])
+    half_z = g.node("Mul", [g.constant("half", 0.5), Z])
+    return g.node("Mul", [g.node("Add", [t, g.constant("one", 1.0)]), half_z])
+
+
+# The hidden activations, each as nodes of opset 9 that take Z1 and give A1.
 _HIDDEN_OPS = {
-    "identity": "Identity",
-    "tanh": "Tanh",
-    "logistic": "Sigmoid",
-    "relu": "Relu",
+    "identity": lambda g, Z: g.node("Identity", [Z]),
+    "tanh": lambda g, Z: g.node("Tanh", [Z]),
+    "logistic": lambda g, Z: g.node("Sigmoid", [Z]),
+    "relu": lambda g, Z: g.node("Relu", [Z]),
+    # max(z, 0.01 z), not LeakyRelu, whose slope is a float32 attribute.
+    "leaky_relu": lambda g, Z: g.node(
+        "Max", [Z, g.node("Mul", [g.constant("slope", LEAKY_SLOPE), Z])]
+    ),
+    "gelu": _gelu,
+    "silu": lambda g, Z: g.node("Mul", [Z, g.node("Sigmoid", [Z])]),
 }
 
 _INPUT_TYPES = {np.float32: FloatTensorType, np.float64: DoubleTensorType}
@@ -195,7 +215,7 @@ def _converter(scope, operator, container):
     label, proba = (output.full_name for output in operator.outputs)
     is_double = isinstance(X.type, DoubleTensorType)
     g = _GraphBuilder(scope, container, np.float64 if is_double else np.float32)
-    A1 = g.node(_HIDDEN_OPS[model.activation], [g.affine(X.full_name, W1, b1)])
+    A1 = _HIDDEN_OPS[model.activation](g, g.affine(X.full_name, W1, b1))
     Z2 = g.affine(A1, W2, b2)
     _write_probabilities(g, Z2, kind, proba)
     if kind == "multilabel":

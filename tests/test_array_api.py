@@ -165,11 +165,13 @@ def test_forward_check_and_softmax_on_raw_pixels(xp_device, dtype):
         )
 
 
-def test_init_params_draws_on_the_host(xp_device):
+@pytest.mark.parametrize("init", ["glorot", "he"])
+def test_init_params_draws_on_the_host(xp_device, init):
     xp, device = xp_device
-    expected = _network.init_params(6, 4, 3, "relu", np.random.RandomState(0), "f4")
+    rng = np.random.RandomState(0)
+    expected = _network.init_params(6, 4, 3, "relu", rng, "f4", init=init)
     params = _network.init_params(
-        6, 4, 3, "relu", np.random.RandomState(0), np.float32, xp, device
+        6, 4, 3, "relu", np.random.RandomState(0), np.float32, xp, device, init
     )
     for param, ref in zip(params, expected):
         assert_on_device(param, xp, device)
@@ -346,13 +348,35 @@ def test_fitted_state_lives_on_the_device(device_xp, solver):
     state = clf._optimizer_state["M" if solver == "adam" else "velocities"]
     for array in [*clf.coefs_, *clf.intercepts_, *state, clf.classes_]:
         assert_on_device(array, xp, device)
-    for method in ("predict", "predict_proba", "predict_log_proba"):
+    methods = ("predict", "predict_proba", "predict_log_proba", "decision_function")
+    for method in methods:
         assert_on_device(getattr(clf, method)(X_device), xp, device)
     reference = move_to(clf, "numpy")
     assert_allclose(to_numpy(clf.predict(X_device)), reference.predict(X), rtol=0)
     # (scikit-learn's accuracy in torch is a float32 number)
     score = clf.score(X_device, xp.asarray(y, device=device))
     assert score == pytest.approx(reference.score(X, y), rel=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("output", ["binary", "multiclass", "multilabel"])
+def test_decision_function_matches_numpy(device_xp, output, dtype):
+    xp, device = device_xp
+    X, y = problem(output)
+    params = dict(hidden_layer_size=5, max_iter=3, random_state=0)
+    reference, moved = fit_both(params, X, y, xp, device, dtype)
+    X_device = xp.asarray(X.astype(dtype), device=device)
+    scores = moved.decision_function(X_device)
+    assert_on_device(scores, xp, device)
+    expected = reference.decision_function(X.astype(dtype))
+    assert scores.shape == expected.shape == ((40,) if output == "binary" else (40, 3))
+    tol = TOLERANCES[dtype]
+    assert_allclose(to_numpy(scores), expected, rtol=tol, atol=tol)
+    labels = to_numpy(moved.predict(X_device))
+    if output == "multiclass":
+        assert (labels == np.argmax(to_numpy(scores), axis=1)).all()
+    else:
+        assert (labels == (to_numpy(scores) > 0)).all()
 
 
 def test_string_labels_stay_numpy(device_xp):

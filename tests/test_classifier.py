@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from hypothesis import event, given, note
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import expit
 from sklearn import config_context
 from sklearn.base import clone
 from sklearn.datasets import (
@@ -149,6 +150,32 @@ def test_same_weights_as_mlpclassifier(solver, monkeypatch):
     for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
         assert_allclose(a, b, rtol=1e-6, atol=1e-9)
     assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-8)
+
+
+def test_init_he_draws_he_weights_and_glorot_is_the_default():
+    X, y = make_classification(n_samples=60, n_features=5, random_state=0)
+    kwargs = dict(solver="gd", max_iter=1, learning_rate_init=1e-12, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        default = TwoLayerNNClassifier(50, **kwargs).fit(X, y)
+        glorot = TwoLayerNNClassifier(50, init="glorot", **kwargs).fit(X, y)
+        he = TwoLayerNNClassifier(50, init="he", **kwargs).fit(X, y)
+    for a, b in zip(
+        default.coefs_ + default.intercepts_, glorot.coefs_ + glorot.intercepts_
+    ):
+        assert_array_equal(a, b)
+    # One step of 1e-12 leaves the drawn weights within 1e-9 of the draw.
+    assert np.abs(he.coefs_[0]).max() <= np.sqrt(6 / 5) + 1e-9
+    assert np.abs(he.coefs_[0]).max() > np.sqrt(6 / 55)  # beyond glorot's bound
+    assert np.abs(default.coefs_[0]).max() <= np.sqrt(6 / 55) + 1e-9
+
+
+def test_init_is_validated():
+    X, y = make_classification(n_samples=20, n_features=5, random_state=0)
+    with pytest.raises(
+        InvalidParameterError, match=r"'init' parameter .* among .*Got 'xavier'"
+    ):
+        TwoLayerNNClassifier(init="xavier").fit(X, y)
 
 
 # ------------------------------------------------------------- targets
@@ -762,12 +789,89 @@ def test_fuzzed_partial_fit(case, classes):
         check_outputs(clf, X, None)
 
 
+def _decision_problem(output, dtype):
+    X, y = make_classification(
+        60, 5, n_informative=4, n_redundant=0, n_classes=3, random_state=0
+    )
+    if output == "binary":
+        y = y % 2
+    elif output == "multilabel":
+        X, y = make_multilabel_classification(60, 5, n_classes=3, random_state=0)
+        X = X / 10
+    return X.astype(dtype), y
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("output", ["binary", "multiclass", "multilabel"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+def test_decision_function_is_the_output_layers_logits(activation, output, dtype):
+    X, y = _decision_problem(output, dtype)
+    clf = TwoLayerNNClassifier(7, activation, solver="lbfgs", max_iter=30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    W1, W2 = (w.astype(np.float64) for w in clf.coefs_)
+    b1, b2 = (b.astype(np.float64) for b in clf.intercepts_)
+    Z1 = X.astype(np.float64) @ W1 + b1
+    A1 = {
+        "relu": lambda z: np.maximum(z, 0),
+        "tanh": np.tanh,
+        "logistic": lambda z: 1 / (1 + np.exp(-z)),
+        "identity": lambda z: z,
+    }[activation](Z1)
+    expected = A1 @ W2 + b2
+    scores = clf.decision_function(X)
+    assert scores.dtype == dtype
+    tol = 1e-12 if dtype == np.float64 else 1e-4
+    if output == "binary":
+        assert scores.shape == (len(X),)
+        assert_allclose(scores, expected[:, 0], rtol=tol, atol=tol)
+        assert_array_equal(clf.predict(X), clf.classes_[(scores > 0).astype(int)])
+        proba = clf.predict_proba(X)[:, 1]
+        assert_allclose(proba, expit(scores), rtol=tol, atol=tol)
+    else:
+        assert scores.shape == (len(X), 3)
+        assert_allclose(scores, expected, rtol=tol, atol=tol)
+        if output == "multilabel":
+            assert_array_equal(clf.predict(X), (scores > 0).astype(int))
+        else:
+            assert_array_equal(clf.predict(X), clf.classes_[scores.argmax(axis=1)])
+            assert_array_equal(clf.predict(X), clf.predict_proba(X).argmax(axis=1))
+
+
+def test_predict_follows_the_logit_where_the_probability_rounds_to_one_half():
+    X, y = [[0.0], [1.0]], [0, 1]
+    clf = TwoLayerNNClassifier(2, "identity", solver="lbfgs", random_state=0).fit(X, y)
+    # A logit of 1e-20 everywhere: its logistic rounds to exactly 0.5.
+    clf.coefs_[1][:] = 0
+    clf.intercepts_[1][:] = 1e-20
+    assert clf.decision_function([[0.0]])[0] > 0
+    assert clf.predict_proba([[0.0]])[0, 1] == 0.5
+    assert clf.predict([[0.0]])[0] == 1
+
+
+def test_decision_function_of_a_loaded_model(tmp_path):
+    from sklearn_tinynn import load, save
+
+    X, y = _decision_problem("multiclass", np.float64)
+    clf = TwoLayerNNClassifier(5, max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    save(clf, tmp_path / "model.skops")
+    loaded = load(tmp_path / "model.skops")
+    assert_array_equal(loaded.decision_function(X), clf.decision_function(X))
+    with pytest.raises(NotFittedError):
+        TwoLayerNNClassifier().decision_function(X)
+
+
 def test_predicting_on_overflowing_input_says_to_scale():
     X, y = _digits()
     clf = TwoLayerNNClassifier(8, random_state=0, max_iter=5).fit(X, y)
     X_huge = np.full((2, X.shape[1]), 1.7e308)
     X_huge[1, ::2] *= -1
-    for method in (clf.predict, clf.predict_proba, clf.predict_log_proba):
+    methods = (clf.predict, clf.predict_proba, clf.predict_log_proba)
+    for method in (*methods, clf.decision_function):
         with pytest.raises(ValueError, match=r"largest absolute value is 1\.7e\+308"):
             method(X_huge)
 
@@ -783,7 +887,9 @@ def test_partial_fit_with_an_invalid_solver_is_a_parameter_error():
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
-@pytest.mark.parametrize("method", ["predict", "predict_proba", "predict_log_proba"])
+@pytest.mark.parametrize(
+    "method", ["predict", "predict_proba", "predict_log_proba", "decision_function"]
+)
 def test_predictions_reject_non_finite_x_with_scikit_learns_message(bad, method):
     X, y = load_digits(return_X_y=True)
     clf = TwoLayerNNClassifier(8, max_iter=5, random_state=0)

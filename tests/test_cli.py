@@ -155,6 +155,30 @@ def train_in_process(capsys, *args):
     return capsys.readouterr()
 
 
+@pytest.mark.parametrize("activation", ["leaky_relu", "gelu", "silu"])
+def test_new_activations_train_save_and_load(activation, digits_csv, tmp_path, capsys):
+    from sklearn_tinynn import load
+
+    model = tmp_path / "model.skops"
+    argv = ["--train", digits_csv["train"], "--save", model, *FAST]
+    out = train_in_process(capsys, *argv, "--activation", activation).out
+    assert accuracy(out) > 0.8
+    assert load(model).activation == activation
+
+
+def test_init_flag_sets_the_init_parameter(digits_csv, tmp_path, capsys):
+    from sklearn_tinynn import load
+
+    model = tmp_path / "model.skops"
+    argv = ["--train", digits_csv["train"], "--save", model, *FAST, "--init", "he"]
+    assert accuracy(train_in_process(capsys, *argv).out) > 0.8
+    assert load(model).init == "he"
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "--train", "digits", "--init", "xavier"])
+    assert exit_.value.code == 2
+    assert "--init: invalid choice: 'xavier'" in capsys.readouterr().err
+
+
 def test_label_column_last_gives_the_same_model(digits_csv, tmp_path, capsys):
     train = pd.read_csv(digits_csv["train"])
     label_last = write_csv(

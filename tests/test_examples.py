@@ -133,6 +133,24 @@ def onnx_agrees_with_predict(stdout):
     assert largest["float32"] < 1e-6 and largest["float64"] < 1e-15
 
 
+def temperature_scaling_lowers_the_log_loss(stdout):
+    if "has no temperature scaling" in stdout:  # scikit-learn < 1.8
+        assert "after temperature scaling" not in stdout
+        return
+    # "overconfident": the fitted temperature softens (T > 1); the argmax and
+    # so the accuracy stay, the test log loss falls.
+    (temperature,) = re.findall(r"fitted temperature T = ([\d.]+)", stdout)
+    assert float(temperature) > 1
+    loss = numbers(
+        r"(before|after temperature scaling): test log loss ([\d.]+)", stdout
+    )
+    accuracy = numbers(
+        r"(before|after temperature scaling): .*accuracy ([\d.]+)", stdout
+    )
+    assert loss["after temperature scaling"] < loss["before"]
+    assert accuracy["after temperature scaling"] == accuracy["before"]
+
+
 CLAIMS = {
     "plot_class_weight.py": balanced_weights_help_the_rare_digits,
     "plot_compare_solvers.py": solvers_rank_as_the_text_says,
@@ -141,6 +159,7 @@ CLAIMS = {
     "plot_hidden_units.py": penalty_smooths_the_hidden_units,
     "plot_notebook_reproduced.py": notebook_page_quotes_the_example,
     "plot_partial_fit_streaming.py": streaming_matches_in_memory,
+    "plot_temperature_calibration.py": temperature_scaling_lowers_the_log_loss,
     "plot_onnx_export.py": onnx_agrees_with_predict,
     "plot_vs_mlpclassifier.py": both_libraries_learn_alike,
 }

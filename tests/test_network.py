@@ -13,9 +13,13 @@ from sklearn.metrics import log_loss
 from sklearn.utils.validation import check_random_state
 
 from sklearn_tinynn import _network
-from sklearn_tinynn._activations import DERIVATIVES, HIDDEN_ACTIVATIONS
+from sklearn_tinynn._activations import (
+    DERIVATIVES,
+    HIDDEN_ACTIVATIONS,
+    INPUT_DERIVATIVES,
+)
 
-ACTIVATIONS = ["identity", "relu", "tanh", "logistic"]
+ACTIVATIONS = ["identity", "relu", "tanh", "logistic", "leaky_relu", "gelu", "silu"]
 # output type -> (output activation, number of output units)
 OUTPUTS = {
     "binary": ("logistic", 1),
@@ -93,7 +97,71 @@ def test_derivative_matches_finite_differences_of_activation(activation):
     f = HIDDEN_ACTIVATIONS[activation]
     slope = (f(Z + h) - f(Z - h)) / (2 * h)
     A = f(Z.copy())
-    assert_allclose(DERIVATIVES[activation](A, np.ones_like(Z)), slope, atol=1e-8)
+    argument = Z.copy() if activation in INPUT_DERIVATIVES else A
+    derivative = DERIVATIVES[activation](argument, np.ones_like(Z))
+    assert_allclose(derivative, slope, atol=1e-8)
+
+
+@pytest.mark.parametrize("activation", sorted(INPUT_DERIVATIVES))
+def test_activations_whose_derivative_takes_z_leave_z_intact(activation):
+    Z = np.linspace(-3, 3, 13)
+    kept = Z.copy()
+    HIDDEN_ACTIVATIONS[activation](Z)
+    assert_array_equal(Z, kept)
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def _gelu_tanh(z):
+    return np.tanh(np.sqrt(2 / np.pi) * (z + 0.044715 * z**3))
+
+
+# The activations and their derivatives, in terms of z, written out once more.
+REFERENCE_ACTIVATIONS = {
+    "identity": (lambda z: z, lambda z: np.ones_like(z)),
+    "relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0).astype(z.dtype)),
+    "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+    "logistic": (_sigmoid, lambda z: _sigmoid(z) * (1 - _sigmoid(z))),
+    "leaky_relu": (
+        lambda z: np.where(z > 0, z, 0.01 * z),
+        lambda z: np.where(z > 0, 1.0, 0.01),
+    ),
+    "gelu": (
+        lambda z: 0.5 * z * (1 + _gelu_tanh(z)),
+        lambda z: (
+            0.5 * (1 + _gelu_tanh(z))
+            + 0.5
+            * z
+            * (1 - _gelu_tanh(z) ** 2)
+            * np.sqrt(2 / np.pi)
+            * (1 + 3 * 0.044715 * z**2)
+        ),
+    ),
+    "silu": (
+        lambda z: z * _sigmoid(z),
+        lambda z: _sigmoid(z) + z * _sigmoid(z) * (1 - _sigmoid(z)),
+    ),
+}
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_activations_match_their_closed_forms(activation, dtype):
+    Z = (np.linspace(-6, 6, 41) + 0.01).astype(dtype)
+    g, dg = REFERENCE_ACTIVATIONS[activation]
+    A = HIDDEN_ACTIVATIONS[activation](Z.copy())
+    assert A.dtype == dtype
+    tol = 1e-12 if dtype == np.float64 else 1e-6
+    assert_allclose(A, g(Z.astype(np.float64)), rtol=tol, atol=tol)
+    argument = Z.copy() if activation in INPUT_DERIVATIVES else A
+    derivative = DERIVATIVES[activation](argument, np.ones_like(Z))
+    assert derivative.dtype == dtype
+    # In float32, 1 + t and 1 - t^2 for t = tanh(...) near -1 lose digits:
+    # GELU's slope at z = -5.4 is off by 1e-6 (terms of about 10, times eps).
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    assert_allclose(derivative, dg(Z.astype(np.float64)), rtol=tol, atol=tol)
 
 
 def test_forward_matches_closed_form():
@@ -196,6 +264,47 @@ def test_glorot_uniform_init():
     assert np.abs(W1_logistic).max() <= np.sqrt(2 / 400)
 
 
+@pytest.mark.parametrize("activation", ["relu", "logistic"])
+def test_he_uniform_init_has_the_variance_two_over_fan_in(activation):
+    rng = np.random.RandomState(0)
+    W1, b1, W2, b2 = _network.init_params(
+        400, 300, 10, activation, rng, np.float64, init="he"
+    )
+    bound1, bound2 = np.sqrt(6 / 400), np.sqrt(6 / 300)
+    for W, bound in ((W1, bound1), (W2, bound2)):
+        assert np.abs(W).max() <= bound
+        assert np.abs(W).max() > 0.99 * bound
+    assert np.abs(b1).max() <= bound1 and np.abs(b2).max() <= bound2
+    # uniform on [-r, r] has variance r^2 / 3 = 2 / fan_in, whatever the
+    # activation; the mean is 0
+    assert_allclose(W1.var(), 2 / 400, rtol=0.01)
+    assert_allclose(W2.var(), 2 / 300, rtol=0.06)  # 3,000 draws
+    assert abs(W1.mean()) < 3 * np.sqrt(2 / 400 / W1.size)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic"])
+def test_default_init_is_the_glorot_draw_of_before(activation):
+    # The draws of the one formula the package had before the init parameter,
+    # in its order: W1, b1, W2, b2 from one RandomState.
+    rng = np.random.RandomState(3)
+    factor = 2.0 if activation == "logistic" else 6.0
+    expected = []
+    for fan_in, fan_out in ((20, 7), (7, 4)):
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        expected += [
+            rng.uniform(-bound, bound, (fan_in, fan_out)),
+            rng.uniform(-bound, bound, fan_out),
+        ]
+    for params in (
+        _network.init_params(20, 7, 4, activation, np.random.RandomState(3), "f8"),
+        _network.init_params(
+            20, 7, 4, activation, np.random.RandomState(3), "f8", init="glorot"
+        ),
+    ):
+        for got, want in zip(params, expected):
+            assert_array_equal(got, want)
+
+
 def test_declared_unseen_classes_start_level_with_an_average_seen_class():
     # Shares 0.3 / 0.1 / 0 / 0.6, and class 2 declared but unseen: it counts as
     # a class of the mean share of the seen ones (1/3), then all normalized.
@@ -231,21 +340,11 @@ def make_workspace_problem(
 def reference_loss_and_gradients(X, Y, params, activation, out_activation, alpha, sw):
     """The equations of the _network docstring, one new array per result."""
     W1, b1, W2, b2 = params
-    g = {
-        "identity": lambda z: z,
-        "relu": lambda z: np.maximum(z, 0),
-        "tanh": np.tanh,
-        "logistic": lambda z: 1 / (1 + np.exp(-z)),
-    }[activation]
-    dg = {
-        "identity": lambda a: np.ones_like(a),
-        "relu": lambda a: (a > 0).astype(a.dtype),
-        "tanh": lambda a: 1 - a**2,
-        "logistic": lambda a: a * (1 - a),
-    }[activation]
+    g, dg = REFERENCE_ACTIVATIONS[activation]
     s = np.ones(len(X)) if sw is None else sw
     S = s.sum()
-    A1 = g(X @ W1 + b1)
+    Z1 = X @ W1 + b1
+    A1 = g(Z1)
     Z2 = A1 @ W2 + b2
     if out_activation == "softmax":
         E = np.exp(Z2 - Z2.max(axis=1, keepdims=True))
@@ -256,7 +355,7 @@ def reference_loss_and_gradients(X, Y, params, activation, out_activation, alpha
         losses = -(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)).sum(axis=1)
     loss = (losses @ s + 0.5 * alpha * ((W1**2).sum() + (W2**2).sum())) / S
     dZ2 = (A2 - Y) * s[:, None] / S
-    dZ1 = (dZ2 @ W2.T) * dg(A1)
+    dZ1 = (dZ2 @ W2.T) * dg(Z1)
     grads = [
         X.T @ dZ1 + alpha / S * W1,
         dZ1.sum(axis=0),

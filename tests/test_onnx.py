@@ -44,7 +44,7 @@ from skl2onnx.common.data_types import Int64TensorType  # noqa: E402
 
 from sklearn_tinynn.onnx import register, to_onnx  # noqa: E402
 
-ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]
+ACTIVATIONS = ["identity", "logistic", "tanh", "relu", "leaky_relu", "gelu", "silu"]
 DTYPES = [np.float32, np.float64]
 # Largest difference between onnxruntime's probabilities and predict_proba's.
 ATOL = {np.float32: 1e-6, np.float64: 1e-12}
@@ -267,6 +267,16 @@ def test_target_opsets(fitted, opset, labels):
     onx = to_onnx(model, X, target_opset=opset)
     versions = {entry.domain: entry.version for entry in onx.opset_import}
     assert versions[""] <= opset  # skl2onnx may declare the lowest one needed
+    onnx.checker.check_model(onx, full_check=True)
+    assert_same_predictions(model, X, onx)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_every_activation_exports_at_opset_9(fitted, activation, dtype):
+    model, X = fitted(LABELS["int"], dtype, activation)
+    onx = to_onnx(model, X, target_opset=9)
+    assert {entry.domain: entry.version for entry in onx.opset_import}[""] <= 9
     onnx.checker.check_model(onx, full_check=True)
     assert_same_predictions(model, X, onx)
 

@@ -60,6 +60,9 @@ CONFIGS = {
         "binary",
         np.float32,
     ),
+    "gelu he": ({"activation": "gelu", "init": "he"}, "multiclass", np.float64),
+    "silu float32": ({"activation": "silu"}, "binary", np.float32),
+    "leaky_relu": ({"activation": "leaky_relu"}, "multilabel", np.float64),
     "random state object": (
         {"random_state": np.random.RandomState(0), "class_weight": {0: 2.0}},
         "multiclass",
@@ -111,7 +114,13 @@ def _skops(clf, path):
     return sio.load(path, trusted=TRUSTED)
 
 
-@pytest.mark.parametrize("round_trip", [_pickle, _joblib, _skops])
+def _save_and_load(clf, path):
+    """The package's own save and load, with the loader's checks."""
+    save(clf, path.with_suffix(".skops"))
+    return load(path.with_suffix(".skops"))
+
+
+@pytest.mark.parametrize("round_trip", [_pickle, _joblib, _skops, _save_and_load])
 def test_round_trip_gives_bit_identical_predictions(fitted, round_trip, tmp_path):
     clf, X, _ = fitted
     loaded = round_trip(clf, tmp_path / "model")

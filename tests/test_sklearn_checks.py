@@ -15,6 +15,7 @@ ESTIMATORS = [
     TwoLayerNNClassifier(activation="tanh"),
     TwoLayerNNClassifier(activation="logistic"),
     TwoLayerNNClassifier(activation="identity"),
+    TwoLayerNNClassifier(activation="gelu"),
     TwoLayerNNClassifier(class_weight="balanced"),
     TwoLayerNNClassifier(solver="sgd", activation="tanh"),
     TwoLayerNNClassifier(solver="lbfgs", class_weight="balanced"),

@@ -678,7 +678,13 @@ def _fit_peak(clf, X, y):
 @pytest.mark.parametrize("solver", ["gd", "sgd", "adam", "lbfgs"])
 @pytest.mark.parametrize(
     "dtype, n_hidden, activation",
-    [(np.float64, 20, "relu"), (np.float32, 60, "tanh"), (np.float64, 60, "relu")],
+    [
+        (np.float64, 20, "relu"),
+        (np.float32, 60, "tanh"),
+        (np.float64, 60, "relu"),
+        (np.float64, 60, "gelu"),
+        (np.float32, 60, "silu"),
+    ],
 )
 @pytest.mark.parametrize("early_stopping", [False, True])
 def test_fit_memory_bounds_the_measured_peak(
