@@ -24,6 +24,13 @@ pytestmark = pytest.mark.skipif(
 ENDLESS = ["--max-iter", "1000000", "--tol", "0", "--n-iter-no-change", "1000000"]
 
 
+def _default_sigint():
+    """SIGINT's default action in the child: a suite started in the background
+    of a shell without job control inherits SIGINT ignored, and Python then
+    keeps it ignored instead of raising KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(argv):
     return subprocess.Popen(
         [sys.executable, "-m", "sklearn_tinynn", *map(str, argv), "--progress", "none"],
@@ -31,6 +38,7 @@ def start(argv):
         stderr=subprocess.PIPE,
         text=True,
         env=os.environ | {"PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1"},
+        preexec_fn=_default_sigint,
     )
 
 
