@@ -84,7 +84,17 @@ _HIDDEN_OPS = {
         "Max", [Z, g.node("Mul", [g.constant("slope", LEAKY_SLOPE), Z])]
     ),
     "gelu": _gelu,
-    "silu": lambda g, Z: g.node("Mul", [Z, g.node("Sigmoid", [Z])]),
+    # z / (1 + exp(-z)), not z * Sigmoid(z): onnxruntime < 1.20 fuses the latter
+    # into its QuickGelu, which has no float64 kernel there.
+    "silu": lambda g, Z: g.node(
+        "Div",
+        [
+            Z,
+            g.node(
+                "Add", [g.constant("one", 1.0), g.node("Exp", [g.node("Neg", [Z])])]
+            ),
+        ],
+    ),
 }
 
 _INPUT_TYPES = {np.float32: FloatTensorType, np.float64: DoubleTensorType}

@@ -103,6 +103,7 @@ def test_default_run_trains_on_the_mnist_sample_quietly_and_fast():
     assert cpu_seconds < 20
 
 
+@pytest.mark.slow
 def test_train_evaluate_predict_round_trip(digits_csv, tmp_path):
     model = tmp_path / "model.skops"
     trained = run(
@@ -361,6 +362,7 @@ def test_fashion_mnist_missing_names_the_package(monkeypatch, tmp_path, capsys):
     assert "apt-get install dataset-fashion-mnist" in stderr
 
 
+@pytest.mark.slow
 def test_train_on_a_torch_device_saves_a_numpy_model(digits_csv, tmp_path, monkeypatch):
     # A fresh interpreter, as SCIPY_ARRAY_API must be set before SciPy starts.
     pytest.importorskip("torch")

@@ -128,9 +128,9 @@ def streaming_matches_in_memory(stdout):
 def onnx_agrees_with_predict(stdout):
     assert "float32: " in stdout and "float64: " in stdout
     assert stdout.count("labels equal to predict's: 100%") == 2
-    # "float32's differences (below 1e-6) and float64's (below 1e-15)"
+    # "float32's differences (below 1e-5) and float64's (below 1e-15)"
     largest = numbers(r"(float\d\d): .*largest probability difference: (\S+)", stdout)
-    assert largest["float32"] < 1e-6 and largest["float64"] < 1e-15
+    assert largest["float32"] < 1e-5 and largest["float64"] < 1e-15
 
 
 def temperature_scaling_lowers_the_log_loss(stdout):
@@ -171,6 +171,7 @@ def test_every_example_is_listed():
     assert sorted(path.name for path in EXAMPLES.glob("plot_*.py")) == sorted(CLAIMS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CLAIMS))
 def test_example_runs_and_its_claims_hold(name, tmp_path):
     if name in REQUIRES:
