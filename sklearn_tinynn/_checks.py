@@ -66,17 +66,6 @@ _HOOKS = frozenset(
     {"_more_tags", "_get_tags", "_estimator_type", "_repr_html_", "_repr_mimebundle_"}
 )
 
-# The attributes of sklearn.callback: a saved model holds none (``save`` of a
-# model with callbacks set is refused; set_callbacks() clears them).
-_CALLBACK_STATE = (
-    "_skl_callbacks",
-    "_skl_callbacks_to_teardown",
-    "_callback_fit_ctx",
-    "_parent_callback_ctx",
-)
-
-_RECORDS = ("loss_curve_", "validation_scores_", "validation_loss_curve_")
-
 _FITTED = (
     "coefs_",
     "intercepts_",
@@ -200,8 +189,8 @@ def _check_training_state(model, params):
     """The training record, as the fitted model's solver would have left it."""
     state = vars(model)
     _check_counts_and_losses(state)
-    records = [state.get(key) for key in _RECORDS]
-    for key, value in zip(_RECORDS, records):
+    records = [state.get(key) for key in _fitted.RECORDS]
+    for key, value in zip(_fitted.RECORDS, records):
         if value is not None and not (
             isinstance(value, list)
             and all(is_real(v) and np.isfinite(v) for v in value)
@@ -213,7 +202,7 @@ def _check_training_state(model, params):
         _fitted.check_random_state(model.random_state, "random_state")
     if "_random_state" in state:
         _fitted.check_random_state(state["_random_state"], "_random_state")
-    callbacks = [key for key in _CALLBACK_STATE if state.get(key)]
+    callbacks = [key for key in _fitted.CALLBACK_STATE if state.get(key)]
     if callbacks:
         raise ValueError(
             f"callback state {callbacks}: a saved model holds none (clear them "

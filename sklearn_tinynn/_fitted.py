@@ -38,6 +38,20 @@ MAX_COUNT = 2**63 - 1
 _LABEL_KINDS = "biufU"
 
 
+# The records a fit appends to once per epoch (a failed call truncates them
+# back; a loaded model's must be lists of finite numbers).
+RECORDS = ("loss_curve_", "validation_scores_", "validation_loss_curve_")
+
+# The attributes sklearn.callback sets on an estimator: a failed fit keeps them
+# as they are (the teardown hooks still need them); a saved model holds none.
+CALLBACK_STATE = (
+    "_skl_callbacks",
+    "_skl_callbacks_to_teardown",
+    "_callback_fit_ctx",
+    "_parent_callback_ctx",
+)
+
+
 def is_int(value):
     """True for an integer that is not a bool (Python's or NumPy's)."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)

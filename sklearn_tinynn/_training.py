@@ -18,21 +18,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
 
-from . import _network
+from . import _fitted, _network
 from ._array_api import copies, from_numpy, host_dtype, to_numpy
 from ._optimizers import SGD, Adam, GradientDescent
-
-# Attributes that sklearn.callback sets on an estimator: a failed fit keeps them
-# as they are (the teardown hooks still need them).
-_CALLBACK_STATE = (
-    "_skl_callbacks",
-    "_skl_callbacks_to_teardown",
-    "_callback_fit_ctx",
-    "_parent_callback_ctx",
-)
-
-# The records a call appends to: a failed call truncates them back.
-_RECORDS = ("loss_curve_", "validation_scores_", "validation_loss_curve_")
 
 
 class TrainingData(NamedTuple):
@@ -59,13 +47,15 @@ class TrainingMixin:
         only the arrays it updates in place are copied.
         """
         state = self.__dict__
-        saved = {k: v for k, v in state.items() if k not in _CALLBACK_STATE}
-        lengths = {k: len(saved[k]) for k in _RECORDS if saved.get(k) is not None}
+        saved = {k: v for k, v in state.items() if k not in _fitted.CALLBACK_STATE}
+        lengths = {
+            k: len(saved[k]) for k in _fitted.RECORDS if saved.get(k) is not None
+        }
         updated_in_place = self._copies_of_updated_arrays()
         try:
             return method(*args, **kwargs)
         except BaseException:
-            callbacks = {k: state[k] for k in _CALLBACK_STATE if k in state}
+            callbacks = {k: state[k] for k in _fitted.CALLBACK_STATE if k in state}
             state.clear()
             state.update(saved, **callbacks, **updated_in_place)
             for name, length in lengths.items():
