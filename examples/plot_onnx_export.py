@@ -89,7 +89,7 @@ for (name, dtype, rows), seconds in timings.items():
 # -----------------------------
 fig, (ax_diff, ax_time) = plt.subplots(1, 2, figsize=(10, 4))
 # One set of bins for both types, a decade wide, so that float32's differences
-# (below 1e-5) and float64's (below 1e-15) both show as bars, on a logarithmic
+# (below 1e-5) and float64's (below 1e-12) both show as bars, on a logarithmic
 # scale of counts: most probabilities agree exactly (a difference of 0, counted
 # in the leftmost bin, below every rounding error).
 floor = 1e-18
