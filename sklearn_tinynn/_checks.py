@@ -104,6 +104,12 @@ def _check_classifier(model, where=""):
     missing = [key for key in (*model._get_param_names(), *_FITTED) if key not in state]
     if missing:
         raise ValueError(f"{where}missing attributes {missing} (not fitted?)")
+    if callable(state["scoring"]):
+        raise ValueError(
+            f"{where}scoring={state['scoring']!r} is a callable, which a saved "
+            "model cannot hold (a file carries no code): set_params(scoring=...) "
+            "to None, 'loss' or a scorer name before saving"
+        )
     odd = [key for key in model._get_param_names() if not _is_plain(state[key])]
     if odd:
         raise ValueError(

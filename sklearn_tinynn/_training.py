@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import get_scorer
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
 
@@ -246,17 +247,24 @@ class TrainingMixin:
         self._optimizer_state = optimizer.state
         return optimizer
 
-    def _fit_iterative(self, data, incremental, tasks):
-        validation = None
+    def _fit_iterative(self, data, incremental, tasks, validation=None):
+        """Epochs of 'adam', 'sgd' or 'gd'; with early stopping, scored on
+        ``validation`` (the X_val given to fit) or on a part held out of
+        ``data``."""
+        score_validation = None
         if self.early_stopping:  # never with partial_fit (see _fit)
             if self.validation_scores_ is None:
                 self._start_validation_records()
-            data, validation = self._validation_split(data)
+            if validation is None:
+                data, validation = self._validation_split(data)
+            score_validation = self._validation_scorer(validation)
             self._best_coefs = copies(self.coefs_)
             self._best_intercepts = copies(self.intercepts_)
         run_epoch, optimizer = self._epoch_runner(data, incremental)
         try:
-            self._epochs(run_epoch, optimizer, validation, incremental, tasks, data.xp)
+            self._epochs(
+                run_epoch, optimizer, score_validation, incremental, tasks, data.xp
+            )
         except KeyboardInterrupt:
             # partial_fit lets it propagate (its transaction restores the model),
             # so that a loop of calls stops; fit stops and keeps the weights so far.
@@ -266,21 +274,23 @@ class TrainingMixin:
         if self.early_stopping:
             self.coefs_, self.intercepts_ = self._best_coefs, self._best_intercepts
 
-    def _epochs(self, run_epoch, optimizer, validation, incremental, tasks, xp):
-        """Epochs until the stopping rule, a callback or max_iter ends them."""
+    def _epochs(self, run_epoch, optimizer, score_validation, incremental, tasks, xp):
+        """Epochs until the stopping rule, a callback or max_iter ends them;
+        ``score_validation()`` (None without early stopping) after each."""
         # As in MLPClassifier, n_iter_ counts the epochs of this call: max_iter
         # bounds each fit, warm-started or not; partial_fit sets it to 1.
         self.n_iter_ = 0
+        early_stopping = score_validation is not None
         for _ in range(1 if incremental else self.max_iter):
             tasks.begin_epoch()
             run_epoch()
             self.n_iter_ += 1
-            if validation is not None:
-                self._score_validation(validation)
-            self._update_no_improvement_count(validation is not None)
+            if early_stopping:
+                score_validation()
+            self._update_no_improvement_count(early_stopping)
             optimizer.iteration_ends(self.t_)
             # tasks.end_epoch() is True when a callback asks to stop.
-            if tasks.end_epoch() or self._stalled(optimizer, validation is not None):
+            if tasks.end_epoch() or self._stalled(optimizer, early_stopping):
                 return
         if not incremental:
             warnings.warn(
@@ -488,12 +498,54 @@ class TrainingMixin:
                 "also make the steps too large."
             )
 
-    def _score_validation(self, validation):
+    def _validation_scorer(self, validation):
+        """The function that records the validation loss and score of an epoch."""
+        if self.scoring is None or self.scoring == "loss":
+            return functools.partial(self._score_validation, validation)
+        X_val, Y_val, sw_val, xp, device = validation
+        labels = self._labels(to_numpy(Y_val))
+        if xp is not np and labels.dtype.kind in "biuf":  # as predict returns them
+            labels = xp.asarray(labels, device=device)
+        scored = TrainingData(X_val, labels, sw_val, xp, device)
+        scorer = functools.partial(self._call_scorer, get_scorer(self.scoring), scored)
+        return functools.partial(self._score_validation, validation, scorer)
+
+    def _call_scorer(self, scorer, scored):
+        """``scorer(self, X_val, y_val[, sample_weight=])`` as a finite float."""
+        X_val, y_val, sw_val, _, _ = scored
+        kwargs = {} if sw_val is None else {"sample_weight": sw_val}
+        with warnings.catch_warnings():
+            # X_val was validated into an array: its column names were checked.
+            warnings.filterwarnings("ignore", "X does not have valid feature names")
+            score = float(scorer(self, X_val, y_val, **kwargs))
+        if not np.isfinite(score):
+            raise ValueError(
+                f"scoring={self.scoring!r} gave the score {score} at epoch "
+                f"{self.n_iter_}; early stopping needs finite scores."
+            )
+        return score
+
+    def _score_validation(self, validation, scorer=None):
+        """Append the validation loss and the score: the accuracy (scoring
+        None), minus the loss ('loss') or ``scorer()``."""
         X_val, Y_val, sw_val, xp, _ = validation
         A2 = self._forward(X_val, xp)
-        self.validation_loss_curve_.append(
-            float(_network.cross_entropy(Y_val, A2, self.out_activation_, sw_val, xp))
+        loss = float(
+            _network.cross_entropy(Y_val, A2, self.out_activation_, sw_val, xp)
         )
+        self.validation_loss_curve_.append(loss)
+        if self.scoring is None:
+            score = self._accuracy(A2, Y_val, sw_val, xp)
+        elif scorer is None:
+            score = -loss  # higher is better, as for every score
+        else:
+            score = scorer()
+        self.validation_scores_.append(score)
+        if self.verbose:
+            print(f"Validation score: {score:f}")
+
+    def _accuracy(self, A2, Y_val, sw_val, xp):
+        """The weighted share of validation rows whose prediction is right."""
         if self.n_outputs_ == 1:
             correct = (A2[:, 0] > 0.5) == (Y_val[:, 0] > 0.5)
         elif self._multilabel:
@@ -501,14 +553,11 @@ class TrainingMixin:
         else:
             correct = xp.argmax(A2, axis=1) == xp.argmax(Y_val, axis=1)
         if xp is np:
-            score = float(np.average(correct, weights=sw_val))
-        else:  # one number read from the device
-            correct = xp.astype(correct, A2.dtype)
-            weights = xp.ones_like(correct) if sw_val is None else sw_val
-            score = float(xp.sum(correct * weights) / xp.sum(weights))
-        self.validation_scores_.append(score)
-        if self.verbose:
-            print(f"Validation score: {score:f}")
+            return float(np.average(correct, weights=sw_val))
+        # One number read from the device.
+        correct = xp.astype(correct, A2.dtype)
+        weights = xp.ones_like(correct) if sw_val is None else sw_val
+        return float(xp.sum(correct * weights) / xp.sum(weights))
 
     def _update_no_improvement_count(self, early_stopping):
         if early_stopping:
