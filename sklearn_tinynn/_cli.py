@@ -93,6 +93,7 @@ _PARAMETERS = (
     "max_fun",
     "class_weight",
     "init",
+    "scoring",
 )
 
 _SCHEDULES = ("constant", "invscaling", "adaptive")
@@ -330,7 +331,8 @@ def train(args):
     Everything that can fail without training is checked before training.
     """
     model = build_model(args)
-    _check_outputs([args.train, args.test], {"--save": args.save}, stream=False)
+    inputs = [args.train, args.test, args.validation]
+    _check_outputs(inputs, {"--save": args.save}, stream=False)
     if args.report is not None:
         _check_report_dependencies()
         _check_report_directory(args.report, args.save)
@@ -343,7 +345,9 @@ def train(args):
             f"--report draws images as squares, but {args.train} has images of "
             f"{X.shape[1]} pixels, not a square number"
         )
-    _default_early_stopping(model, y, args)
+    validation = _validation_data(model, X, y, args, dtype)
+    if validation is None:
+        _default_early_stopping(model, y, args)
     _check_memory(model, X, y)
     print(
         f"train: {data.name}, {len(y)} images of {X.shape[1]} pixels, "
@@ -351,8 +355,10 @@ def train(args):
         + ("" if args.float64 else " (--float64: in float64)")
     )
     print(f"test: {test_name}")
+    if validation is not None:
+        print(f"validation: {args.validation} ({len(validation[1])} images)")
     start = time.perf_counter()
-    _fit(model, X, y, progress_callback(args.progress), args.device)
+    _fit(model, X, y, progress_callback(args.progress), args.device, validation)
     fit_seconds = time.perf_counter() - start
     if args.device is not None:
         # Weights on a device become NumPy: tested, saved and reported on the
@@ -389,6 +395,23 @@ def _test_split(data, args, dtype):
         raise UsageError(f"{args.train}: cannot hold out a test split ({exc})") from exc
     test_name = f"a stratified {args.test_size:.0%} hold-out ({len(y_test)} images)"
     return X, y, X_test, y_test, test_name
+
+
+def _validation_data(model, X, y, args, dtype):
+    """``(X_val, y_val)`` read from ``--validation`` (its test part, as
+    ``--test`` reads), or None; early stopping then stops on it."""
+    if args.validation is None:
+        return None
+    if args.early_stopping is False:
+        raise UsageError(
+            "--validation is the set early stopping stops on: drop "
+            "--no-early-stopping, or --validation"
+        )
+    model.set_params(early_stopping=True)
+    data = read_data(args.validation, args.validation_label_column, dtype)
+    X_val, y_val = data.test_part()
+    _check_n_features(X_val, args.validation, X.shape[1], f"{args.train} has")
+    return X_val, y_val
 
 
 def _default_early_stopping(model, y, args):
@@ -463,9 +486,10 @@ def _check_memory(model, X, y):
         )
 
 
-def _fit(model, X, y, callback, device=None):
-    """Fit with the progress callback, on a torch ``device`` if one is given;
-    warnings become one-line notes.
+def _fit(model, X, y, callback, device=None, validation=None):
+    """Fit with the progress callback, on a torch ``device`` if one is given,
+    early stopping on ``validation`` = ``(X_val, y_val)`` if given; warnings
+    become one-line notes.
 
     ``fit`` answers Ctrl-C by stopping and keeping the weights so far (as
     MLPClassifier does); here it is raised again, so that the half-trained
@@ -476,12 +500,17 @@ def _fit(model, X, y, callback, device=None):
     with warnings.catch_warnings(record=True) as caught, _noticing_interrupts() as seen:
         warnings.simplefilter("always", ConvergenceWarning)
         try:
+            fit_params = {}
+            if validation is not None:
+                fit_params = {"X_val": validation[0], "y_val": validation[1]}
             if device is None:
-                model.fit(X, y)
+                model.fit(X, y, **fit_params)
             else:
                 X = _torch_input(X, device)
+                if validation is not None:
+                    fit_params["X_val"] = _torch_input(validation[0], device)
                 with _array_api_dispatch(device):
-                    model.fit(X, y)
+                    model.fit(X, y, **fit_params)
         finally:
             model.set_callbacks()  # callbacks are not part of a saved model
     if seen:
@@ -919,8 +948,15 @@ def _add_train_parser(commands):
         default=0.25,
         help="fraction held out for testing when there is no test data (default: 0.25)",
     )
+    parser.add_argument(
+        "--validation",
+        metavar="SOURCE",
+        help="data source (read as --test is) that early stopping stops on, in "
+        "place of a validation split of the training data; turns early stopping on",
+    )
     _add_label_column(parser, "--label-column", "--train")
     _add_label_column(parser, "--test-label-column", "--test")
+    _add_label_column(parser, "--validation-label-column", "--validation")
     parser.add_argument("--preset", choices=sorted(PRESETS), help=_preset_help())
     parser.add_argument(
         "--float64",
@@ -993,6 +1029,12 @@ def _add_hyperparameters(parser):
         "split)",
     )
     add("--validation-fraction", type=_number)
+    add(
+        "--scoring",
+        metavar="NAME",
+        help="early stopping's validation score: loss (the validation loss), or "
+        "a scikit-learn scorer name such as neg_log_loss (default: accuracy)",
+    )
     add(
         "--random-state",
         type=_integer,
