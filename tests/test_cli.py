@@ -24,6 +24,7 @@ import pytest
 import skops.io
 from sklearn.datasets import load_digits
 from sklearn.dummy import DummyClassifier
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from sklearn_tinynn import TwoLayerNNClassifier
@@ -178,6 +179,57 @@ def test_init_flag_sets_the_init_parameter(digits_csv, tmp_path, capsys):
         main(["train", "--train", "digits", "--init", "xavier"])
     assert exit_.value.code == 2
     assert "--init: invalid choice: 'xavier'" in capsys.readouterr().err
+
+
+ADAM = ["--max-iter", "30", "--hidden", "20", "--progress", "none"]
+ADAM += ["--learning-rate-init", "0.01", "--random-state", "0"]
+
+
+def test_scoring_and_validation_flags(digits_csv, tmp_path, capsys):
+    from sklearn_tinynn import load
+
+    model = tmp_path / "model.skops"
+    argv = ["--train", digits_csv["train"], "--save", model, *ADAM]
+    argv += ["--validation", digits_csv["test"], "--scoring", "loss"]
+    argv += ["--test", digits_csv["test"]]  # no hold-out: train on all 600
+    out = train_in_process(capsys, *argv, "--no-shuffle").out
+    assert "validation: " + str(digits_csv["test"]) + " (200 images)" in out
+    loaded = load(model)
+    assert loaded.scoring == "loss" and loaded.early_stopping
+    # The estimator fitted on the same arrays, early stopping on the file's.
+    X, y = read_data(digits_csv["train"]).test_part()
+    X_val, y_val = read_data(digits_csv["test"]).test_part()
+    reference = TwoLayerNNClassifier(
+        20,
+        early_stopping=True,
+        scoring="loss",
+        max_iter=30,
+        learning_rate_init=0.01,
+        random_state=0,
+        shuffle=False,
+    )
+    with pytest.warns(ConvergenceWarning):
+        reference.fit(X, y, X_val=X_val, y_val=y_val)
+    assert loaded.validation_loss_curve_ == reference.validation_loss_curve_
+    assert len(loaded.validation_scores_) == 30
+    np.testing.assert_array_equal(loaded.coefs_[0], reference.coefs_[0])
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--scoring", "speed"], "argument --scoring: must be None, a str among"),
+        (["--no-early-stopping"], "--validation is the set early stopping stops on"),
+        (["--solver", "lbfgs"], "solver='lbfgs' does not do"),
+    ],
+)
+def test_bad_validation_flags_exit_2(digits_csv, extra, message, capsys):
+    argv = ["train", "--train", digits_csv["train"], "--validation"]
+    argv += [digits_csv["test"], *ADAM, *extra]
+    assert main(list(map(str, argv))) == 2
+    stderr = capsys.readouterr().err
+    assert_one_line_error(stderr)
+    assert message in stderr
 
 
 def test_label_column_last_gives_the_same_model(digits_csv, tmp_path, capsys):
