@@ -12,7 +12,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, log_loss
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_tinynn import TwoLayerNNClassifier, _training, load, save
@@ -339,6 +339,22 @@ def test_metadata_routing_requests_the_validation_set():
         )
         pipe = make_pipeline(clf).fit(X, y, X_val=X_val, y_val=y_val)
     alone = model(max_iter=3).fit(X, y, X_val=X_val, y_val=y_val)
+    assert_same_fit(pipe[-1], alone)
+
+
+def test_pipeline_transform_input_transforms_X_val():
+    # scikit-learn 1.6's Pipeline(transform_input=...), with metadata routing.
+    X, y, X_val, y_val = digits_split()
+    if "transform_input" not in Pipeline([("clf", model())]).get_params():
+        pytest.skip("Pipeline has no transform_input before scikit-learn 1.6")
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = model(max_iter=3).set_fit_request(X_val=True, y_val=True)
+        pipe = Pipeline([("scale", StandardScaler()), ("clf", clf)])
+        pipe.set_params(transform_input=["X_val"]).fit(X, y, X_val=X_val, y_val=y_val)
+    scaler = StandardScaler().fit(X)
+    alone = model(max_iter=3).fit(
+        scaler.transform(X), y, X_val=scaler.transform(X_val), y_val=y_val
+    )
     assert_same_fit(pipe[-1], alone)
 
 
