@@ -885,3 +885,22 @@ def test_each_file_has_its_own_label_column(digits_csv, tmp_path, capsys):
     wrong = train_in_process(capsys, *argv, "--test-label-column", -1)
     assert "warning" in wrong.err and "pass --test-label-column" in wrong.err
     assert len(wrong.err.strip().splitlines()) <= 2  # the warning, a note at most
+
+
+@pytest.mark.slow
+def test_validation_on_a_torch_device(digits_csv, tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    pytest.importorskip("scipy", minversion="1.14")
+    monkeypatch.setenv("SCIPY_ARRAY_API", "1")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    curves = []
+    for device in ([], ["--device", "cpu"]):
+        path = tmp_path / f"{len(device)}.skops"
+        argv = ["train", "--train", digits_csv["train"], *ADAM, "--save", path]
+        argv += ["--validation", digits_csv["test"], "--scoring", "loss", *device]
+        result = run(*argv)
+        assert result.returncode == 0, result.stderr
+        trusted = skops.io.get_untrusted_types(file=path)
+        curves.append(skops.io.load(path, trusted=trusted).validation_loss_curve_)
+    # float32 on both sides, summed in different orders.
+    np.testing.assert_allclose(curves[1], curves[0], rtol=1e-4)
