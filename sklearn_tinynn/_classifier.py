@@ -77,10 +77,19 @@ class TwoLayerNNClassifier(
     batch_size : int or 'auto', default='auto'
         Minibatch size for 'adam' and 'sgd'; 'auto' means
         ``min(200, n_samples)``. Ignored by 'gd' and 'lbfgs'.
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Schedule for 'sgd' and 'gd': constant; ``learning_rate_init / (t + 1)
-        ** power_t`` with ``t`` the samples seen; or divided by 5 each time the
-        loss (or validation score) stops improving, until it is below 1e-6.
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine', \
+'plateau'}, default='constant'
+        Schedule of the step size. For 'sgd' and 'gd' (ignored by 'adam', as
+        in MLPClassifier): 'invscaling' is ``learning_rate_init / (t + 1) **
+        power_t`` with ``t`` the samples seen; 'adaptive' divides the rate by
+        5 each time the loss (or validation score) stops improving for
+        ``n_iter_no_change`` epochs, and stops training once it is at most
+        1e-6. For 'adam', 'sgd' and 'gd' (not in MLPClassifier): 'cosine'
+        decays the rate of epoch ``e`` as ``learning_rate_init (1 + cos(pi e'
+        / (max_iter - warmup_iter))) / 2``, ``e'`` the epochs after the
+        warm-up, over each ``fit`` (a warm-started one starts a new cycle;
+        ``partial_fit`` calls go on, a cycle being ``max_iter`` calls);
+        'plateau' is 'adaptive''s rule for every solver. See the user guide.
     learning_rate_init : float, default=1e-3
         Initial step size of 'adam', 'sgd' and 'gd'.
     power_t : float, default=0.5
@@ -148,6 +157,13 @@ class TwoLayerNNClassifier(
         returns a float, higher being better. Only with ``early_stopping``;
         a model with a callable ``scoring`` cannot be saved. Not in
         MLPClassifier.
+    warmup_iter : int, default=0
+        Epochs of linear warm-up at the start of each ``fit`` (of the first
+        ``partial_fit`` calls, and of each cosine cycle): the rate of epoch
+        ``e < warmup_iter`` (from 0) is the schedule's times ``(e + 1) /
+        warmup_iter``, rising to it from ``1 / warmup_iter`` of it. For
+        every schedule of 'adam', 'sgd' and 'gd'; with 'cosine' it must be
+        less than ``max_iter``. Ignored by 'lbfgs'. Not in MLPClassifier.
 
     Attributes
     ----------
@@ -248,7 +264,9 @@ class TwoLayerNNClassifier(
             StrOptions({"auto"}),
             _Count(Integral, 1, None, closed="left"),
         ],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [
+            StrOptions({"constant", "invscaling", "adaptive", "cosine", "plateau"})
+        ],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [_Count(Integral, 1, None, closed="left")],
@@ -272,6 +290,7 @@ class TwoLayerNNClassifier(
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "init": [StrOptions({"glorot", "he"})],
         "scoring": [None, StrOptions({"loss", *get_scorer_names()}), callable],
+        "warmup_iter": [_Count(Integral, 0, None, closed="left")],
     }
 
     def __init__(
@@ -303,6 +322,7 @@ class TwoLayerNNClassifier(
         class_weight=None,
         init="glorot",
         scoring=None,
+        warmup_iter=0,
     ):
         self.hidden_layer_size = hidden_layer_size
         self.activation = activation
@@ -330,6 +350,7 @@ class TwoLayerNNClassifier(
         self.class_weight = class_weight
         self.init = init
         self.scoring = scoring
+        self.warmup_iter = warmup_iter
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -494,6 +515,7 @@ default=None
         if incremental and self.early_stopping:
             # MLPClassifier's error: one batch holds no validation set to stop by.
             raise ValueError("partial_fit does not support early_stopping=True")
+        self._check_schedule()
         first_call = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
         max_epochs = 1 if incremental else self.max_iter
         tasks = FitTasks(self, X, y, sample_weight, max_epochs)
@@ -531,6 +553,18 @@ default=None
             self.classes_ = xp.asarray(self.classes_, device=device)
         tasks.end()
         return self
+
+    def _check_schedule(self):
+        if (
+            self.learning_rate == "cosine"
+            and self.solver != "lbfgs"
+            and self.warmup_iter >= self.max_iter
+        ):
+            raise ValueError(
+                f"warmup_iter={self.warmup_iter} leaves no epoch of the cosine "
+                f"cycle of max_iter={self.max_iter} epochs: with "
+                "learning_rate='cosine', warmup_iter must be less than max_iter."
+            )
 
     # ----------------------------------------------------- input and labels
 

@@ -208,11 +208,15 @@ class TrainingMixin:
 
     # ----------------------------------------------- minibatch and full batch
 
-    def _make_optimizer(self, params, xp):
+    def _make_optimizer(self, params, xp, incremental):
+        """The solver's optimizer over ``params``, continuing the stored state,
+        its schedule placed for this call (fit restarts the warm-up and the
+        cosine cycle; partial_fit goes on: see ``_optimizers.py``)."""
         kind = self.solver
         state = self._optimizer_state
         if state is not None and state.get("solver") != kind:
             state = None
+        schedule = {"warmup_iter": self.warmup_iter, "state": state, "xp": xp}
         if kind == "adam":
             optimizer = Adam(
                 params,
@@ -220,8 +224,8 @@ class TrainingMixin:
                 self.beta_1,
                 self.beta_2,
                 self.epsilon,
-                state=state,
-                xp=xp,
+                lr_schedule=self.learning_rate,
+                **schedule,
             )
         elif kind == "sgd":
             optimizer = SGD(
@@ -231,8 +235,7 @@ class TrainingMixin:
                 self.power_t,
                 self.momentum,
                 self.nesterovs_momentum and self.momentum > 0,
-                state=state,
-                xp=xp,
+                **schedule,
             )
         else:
             optimizer = GradientDescent(
@@ -240,10 +243,10 @@ class TrainingMixin:
                 self.learning_rate_init,
                 self.learning_rate,
                 self.power_t,
-                state=state,
-                xp=xp,
+                **schedule,
             )
         optimizer.state["solver"] = kind
+        optimizer.begin(self.max_iter, restart=not incremental, time_step=self.t_)
         self._optimizer_state = optimizer.state
         return optimizer
 
@@ -312,7 +315,7 @@ class TrainingMixin:
         X, Y, sample_weight, xp, device = data
         if xp is np:
             X, Y, workspace = self._make_workspace(X, Y, incremental)
-            optimizer = self._make_optimizer(workspace.params, xp)
+            optimizer = self._make_optimizer(workspace.params, xp, incremental)
             optimizer.fuse()
             step = functools.partial(self._workspace_step, X, Y, workspace, optimizer)
             batch_size = workspace.Z1.shape[0]
@@ -321,7 +324,7 @@ class TrainingMixin:
             on_device = TrainingData(
                 X, *from_numpy([Y, sample_weight], xp, device), xp, device
             )
-            optimizer = self._make_optimizer(params, xp)
+            optimizer = self._make_optimizer(params, xp, incremental)
             step = functools.partial(self._portable_step, on_device, params, optimizer)
             batch_size = self._batch_size(X.shape[0])
         run = functools.partial(

@@ -424,3 +424,13 @@ def test_X_val_in_another_namespace(device_xp, scoring):
         TwoLayerNNClassifier(**params).fit(
             xp.asarray(X, device=device), y, X_val=X_val, y_val=y_val
         )
+
+
+def test_unit_validation_weights_are_no_weights():
+    X, y, X_val, y_val = digits_split()
+    unweighted = model(scoring="loss").fit(X, y, X_val=X_val, y_val=y_val)
+    ones = np.ones(len(y_val))
+    weighted = model(scoring="loss").fit(
+        X, y, X_val=X_val, y_val=y_val, sample_weight_val=ones
+    )
+    assert_same_fit(weighted, unweighted)
