@@ -8,6 +8,7 @@ namespace. The parameters and the optimizer state keep one layout, lists of
 per-parameter arrays ``[W1, b1, W2, b2]``, whichever path trains them.
 """
 
+import copy
 import functools
 import warnings
 from typing import NamedTuple
@@ -75,6 +76,54 @@ class TrainingMixin:
                 for key, value in state.items()
             }
         return saved
+
+    # ------------------------------------------------------ checkpoints
+
+    def _checkpoint(self):
+        """The model as it stands after the epoch that just ended, to save now.
+
+        A shallow copy without the callbacks; while an iterative fit goes
+        on after this epoch, it carries the resume state (see ``_fitted``)
+        with which a warm-started ``fit`` finishes that fit as if it had not
+        stopped. Save it before the next epoch changes the arrays it shares.
+        """
+        skip = {*_fitted.CALLBACK_STATE, "_fit_progress", "_best_coefs"}
+        skip.add("_best_intercepts")
+        model = object.__new__(type(self))
+        model.__dict__.update({k: v for k, v in vars(self).items() if k not in skip})
+        progress = self.__dict__.get("_fit_progress")
+        if progress is None or not progress["resumable"]:
+            return model
+        model._resume = {
+            "random_state": copy.deepcopy(self._random_state),
+            "n_samples": progress["n_samples"],
+        }
+        if self.early_stopping:
+            model._resume.update(
+                split_random_state=copy.deepcopy(progress["split_random_state"]),
+                best_coefs=copies(self._best_coefs),
+                best_intercepts=copies(self._best_intercepts),
+            )
+        return model
+
+    def _resumed_generator(self, resume, n_samples):
+        """The random generator of the fit that ``resume`` continues, as the
+        checkpoint left it, once this fit is checked to be that fit."""
+        fit = {key: getattr(self, key) for key in _fitted.RESUMED_FIT}
+        try:
+            _fitted.check_resumed_fit(resume, self._optimizer_state, fit)
+            if n_samples != resume["n_samples"]:
+                raise ValueError(
+                    f"the checkpoint's fit trained on {resume['n_samples']} samples, "
+                    f"this one on {n_samples}"
+                )
+        except ValueError as exc:
+            raise ValueError(
+                f"Cannot resume the fit that this checkpoint stopped: {exc}. Resume "
+                "with the data and the parameters it was fitted with (max_iter may "
+                "grow), or set warm_start=False to start a new fit."
+            ) from None
+        return copy.deepcopy(resume["random_state"])
 
     # ------------------------------------------------------- initialization
 
@@ -246,14 +295,18 @@ class TrainingMixin:
         self._optimizer_state = optimizer.state
         return optimizer
 
-    def _fit_iterative(self, data, incremental, tasks):
+    def _fit_iterative(self, data, incremental, tasks, resume=None):
+        """Epochs of 'adam', 'sgd' or 'gd'; ``resume``: the resume state of
+        the checkpoint whose fit this one continues (see ``_fitted``)."""
+        # As in MLPClassifier, n_iter_ counts the epochs of this call: max_iter
+        # bounds each fit, warm-started or not; partial_fit sets it to 1. A
+        # resumed fit goes on counting the epochs of the fit it continues.
+        if resume is None:
+            self.n_iter_ = 0
         validation = None
+        self._fit_progress = {"n_samples": data.X.shape[0], "resumable": False}
         if self.early_stopping:  # never with partial_fit (see _fit)
-            if self.validation_scores_ is None:
-                self._start_validation_records()
-            data, validation = self._validation_split(data)
-            self._best_coefs = copies(self.coefs_)
-            self._best_intercepts = copies(self.intercepts_)
+            data, validation = self._start_early_stopping(data, resume)
         run_epoch, optimizer = self._epoch_runner(data, incremental)
         try:
             self._epochs(run_epoch, optimizer, validation, incremental, tasks, data.xp)
@@ -263,15 +316,15 @@ class TrainingMixin:
             if incremental:
                 raise
             warnings.warn("Training interrupted by user.", stacklevel=2)
+        finally:
+            del self._fit_progress
         if self.early_stopping:
             self.coefs_, self.intercepts_ = self._best_coefs, self._best_intercepts
 
     def _epochs(self, run_epoch, optimizer, validation, incremental, tasks, xp):
         """Epochs until the stopping rule, a callback or max_iter ends them."""
-        # As in MLPClassifier, n_iter_ counts the epochs of this call: max_iter
-        # bounds each fit, warm-started or not; partial_fit sets it to 1.
-        self.n_iter_ = 0
-        for _ in range(1 if incremental else self.max_iter):
+        max_epochs = 1 if incremental else self.max_iter
+        for _ in range(self.n_iter_, max_epochs):
             tasks.begin_epoch()
             run_epoch()
             self.n_iter_ += 1
@@ -279,8 +332,13 @@ class TrainingMixin:
                 self._score_validation(validation)
             self._update_no_improvement_count(validation is not None)
             optimizer.iteration_ends(self.t_)
+            stalled = self._stalled(optimizer, validation is not None)
+            # The epoch's state is complete: a checkpoint taken now resumes.
+            self._fit_progress["resumable"] = not (
+                incremental or stalled or self.n_iter_ == max_epochs
+            )
             # tasks.end_epoch() is True when a callback asks to stop.
-            if tasks.end_epoch() or self._stalled(optimizer, validation is not None):
+            if tasks.end_epoch() or stalled:
                 return
         if not incremental:
             warnings.warn(
@@ -358,17 +416,32 @@ class TrainingMixin:
             )
         return rows
 
-    def _validation_split(self, data):
+    def _start_early_stopping(self, data, resume):
+        """The training and held-out parts of ``data``, and the best weights
+        so far: those of the checkpoint's fit when it resumes."""
+        if self.validation_scores_ is None:
+            self._start_validation_records()
+        split_generator = self._random_state
+        best = self.coefs_, self.intercepts_
+        if resume is not None:  # the same rows as the fit it continues
+            split_generator = copy.deepcopy(resume["split_random_state"])
+            best = resume["best_coefs"], resume["best_intercepts"]
+        self._fit_progress["split_random_state"] = copy.deepcopy(split_generator)
+        self._best_coefs, self._best_intercepts = copies(best[0]), copies(best[1])
+        return self._validation_split(data, split_generator)
+
+    def _validation_split(self, data, generator):
         """``data`` split into the training part and the held-out part.
 
-        The rows are drawn on the host; the held-out Y and weights go to the
-        device of X, for the validation scores to be computed there.
+        The rows are drawn on the host from ``generator``; the held-out Y and
+        weights go to the device of X, for the validation scores to be
+        computed there.
         """
         X, Y, sample_weight, xp, device = data
         try:
             train, val = train_test_split(
                 np.arange(Y.shape[0]),
-                random_state=self._random_state,
+                random_state=generator,
                 test_size=self.validation_fraction,
                 stratify=self._strata(Y),
             )
