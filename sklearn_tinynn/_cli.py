@@ -367,21 +367,11 @@ def train(args):
 
     Everything that can fail without training is checked before training.
     """
-    if args.checkpoint_every < 1:
-        raise UsageError(
-            f"argument --checkpoint-every: {args.checkpoint_every} is not a "
-            "positive number of epochs"
-        )
-    model = build_model(args) if args.resume is None else resumed_model(args)
-    # The hold-out test split is drawn with the model's random_state.
-    args.random_state = model.random_state
+    model, dtype = _model_to_train(args)
     _check_outputs([args.train, args.test], {"--save": args.save}, stream=False)
     if args.report is not None:
         _check_report_dependencies()
         _check_report_directory(args.report, args.save)
-    dtype = np.float64 if args.float64 else np.float32
-    if args.resume is not None:
-        dtype = model.coefs_[0].dtype.type
     data = read_data(args.train, args.label_column, dtype)
     X, y = data.X, data.y
     X, y, X_test, y_test, test_name = _test_split(data, args, dtype)
@@ -419,6 +409,24 @@ def train(args):
         paths = write_report(model, X_test, y_test, args.report, source, fit_seconds)
         for path in paths:
             print(f"report: {path}")
+
+
+def _model_to_train(args):
+    """The model, new or resumed, and the dtype to read the data in."""
+    if args.checkpoint_every < 1:
+        raise UsageError(
+            f"argument --checkpoint-every: {args.checkpoint_every} is not a "
+            "positive number of epochs"
+        )
+    if args.resume is not None:
+        model = resumed_model(args)
+        dtype = model.coefs_[0].dtype.type
+    else:
+        model = build_model(args)
+        dtype = np.float64 if args.float64 else np.float32
+    # The hold-out test split is drawn with the model's random_state.
+    args.random_state = model.random_state
+    return model, dtype
 
 
 def _test_split(data, args, dtype):
