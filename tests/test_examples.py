@@ -151,7 +151,18 @@ def temperature_scaling_lowers_the_log_loss(stdout):
     assert accuracy["after temperature scaling"] == accuracy["before"]
 
 
+def resumed_fit_is_the_uninterrupted_one(stdout):
+    assert "the checkpoint has run 20 of 40 epochs" in stdout
+    assert "n_iter_: 40 resumed, 40 uninterrupted" in stdout
+    assert "loss curves identical: True" in stdout
+    assert "weights identical: True" in stdout
+    # "the grey line marks the epoch of best.skops", before the crash.
+    (best,) = re.findall(r"best.skops: epoch (\d+),", stdout)
+    assert int(best) < 20
+
+
 CLAIMS = {
+    "plot_checkpoints.py": resumed_fit_is_the_uninterrupted_one,
     "plot_class_weight.py": balanced_weights_help_the_rare_digits,
     "plot_compare_solvers.py": solvers_rank_as_the_text_says,
     "plot_early_stopping.py": early_stopping_keeps_the_best_epoch,
