@@ -17,6 +17,11 @@ The rules, in the names of the network's equations (see ``_network.py``)::
                  order of the outputs rely on it)
     optimizer    per-parameter moments or velocities shaped and typed like the
                  parameters; its step count and rates numbers it can go on from
+    resume       (a checkpoint taken mid-fit) the keys of RESUME_KEYS, and with
+                 early stopping RESUME_EARLY_STOPPING_KEYS: sound generators,
+                 best weights laid out as the parameters; a solver of
+                 RESUMABLE_SOLVERS with its optimizer state; 1 <= n_iter_ <
+                 max_iter
 """
 
 import itertools

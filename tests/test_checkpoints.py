@@ -226,6 +226,13 @@ def test_file_names_and_parameters(digits, tmp_path):
     # partial_fit and warm starts count on: loss_curve_ is the epoch count.
     clf.set_params(warm_start=True, max_iter=3).fit(*digits)
     assert latest_checkpoint(tmp_path).name == "epoch_0012.skops"
+    # partial_fit: one epoch per call, no resume state.
+    partial = make().set_callbacks(Checkpoint(tmp_path / "partial", every=2))
+    for _ in range(4):
+        partial.partial_fit(*digits, classes=np.arange(10))
+    names = sorted(p.name for p in (tmp_path / "partial").iterdir())
+    assert names == ["best.skops", "epoch_0002.skops", "epoch_0004.skops"]
+    assert "_resume" not in vars(load(tmp_path / "partial" / "epoch_0002.skops"))
     for every in (0, 2.5, True):
         with pytest.raises(ValueError, match="expected a positive int or None"):
             make().set_callbacks(Checkpoint(tmp_path, every=every)).fit(*digits)
