@@ -74,10 +74,19 @@ class TwoLayerNNClassifier(
     batch_size : int or 'auto', default='auto'
         Minibatch size for 'adam' and 'sgd'; 'auto' means
         ``min(200, n_samples)``. Ignored by 'gd' and 'lbfgs'.
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Schedule for 'sgd' and 'gd': constant; ``learning_rate_init / (t + 1)
-        ** power_t`` with ``t`` the samples seen; or divided by 5 each time the
-        loss (or validation score) stops improving, until it is below 1e-6.
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine', \
+'plateau'}, default='constant'
+        Schedule of the step size. For 'sgd' and 'gd' (ignored by 'adam', as
+        in MLPClassifier): 'invscaling' is ``learning_rate_init / (t + 1) **
+        power_t`` with ``t`` the samples seen; 'adaptive' divides the rate by
+        5 each time the loss (or validation score) stops improving for
+        ``n_iter_no_change`` epochs, and stops training once it is at most
+        1e-6. For 'adam', 'sgd' and 'gd' (not in MLPClassifier): 'cosine'
+        decays the rate of epoch ``e`` as ``learning_rate_init (1 + cos(pi e'
+        / (max_iter - warmup_iter))) / 2``, ``e'`` the epochs after the
+        warm-up, over each ``fit`` (a warm-started one starts a new cycle;
+        ``partial_fit`` calls go on, a cycle being ``max_iter`` calls);
+        'plateau' is 'adaptive''s rule for every solver. See the user guide.
     learning_rate_init : float, default=1e-3
         Initial step size of 'adam', 'sgd' and 'gd'.
     power_t : float, default=0.5
@@ -136,6 +145,13 @@ class TwoLayerNNClassifier(
         logistic activation); 'he' is He-uniform, ``r = sqrt(6 / fan_in)``,
         the variance ``2 / fan_in`` that keeps ReLU activations at scale.
         'he' is not in MLPClassifier.
+    warmup_iter : int, default=0
+        Epochs of linear warm-up at the start of each ``fit`` (of the first
+        ``partial_fit`` calls, and of each cosine cycle): the rate of epoch
+        ``e < warmup_iter`` (from 0) is the schedule's times ``(e + 1) /
+        warmup_iter``, rising to it from ``1 / warmup_iter`` of it. For
+        every schedule of 'adam', 'sgd' and 'gd'; with 'cosine' it must be
+        less than ``max_iter``. Ignored by 'lbfgs'. Not in MLPClassifier.
 
     Attributes
     ----------
@@ -236,7 +252,9 @@ class TwoLayerNNClassifier(
             StrOptions({"auto"}),
             _Count(Integral, 1, None, closed="left"),
         ],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [
+            StrOptions({"constant", "invscaling", "adaptive", "cosine", "plateau"})
+        ],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [_Count(Integral, 1, None, closed="left")],
@@ -259,6 +277,7 @@ class TwoLayerNNClassifier(
         "max_fun": [_Count(Integral, 1, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "init": [StrOptions({"glorot", "he"})],
+        "warmup_iter": [_Count(Integral, 0, None, closed="left")],
     }
 
     def __init__(
@@ -289,6 +308,7 @@ class TwoLayerNNClassifier(
         max_fun=15000,
         class_weight=None,
         init="glorot",
+        warmup_iter=0,
     ):
         self.hidden_layer_size = hidden_layer_size
         self.activation = activation
@@ -315,6 +335,7 @@ class TwoLayerNNClassifier(
         self.max_fun = max_fun
         self.class_weight = class_weight
         self.init = init
+        self.warmup_iter = warmup_iter
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -418,6 +439,7 @@ class TwoLayerNNClassifier(
         if incremental and self.early_stopping:
             # MLPClassifier's error: one batch holds no validation set to stop by.
             raise ValueError("partial_fit does not support early_stopping=True")
+        self._check_schedule()
         first_call = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
         # A checkpoint's resume state serves the next warm-started fit only.
         resume = self.__dict__.pop("_resume", None)
@@ -459,6 +481,18 @@ class TwoLayerNNClassifier(
             self.classes_ = xp.asarray(self.classes_, device=device)
         tasks.end()
         return self
+
+    def _check_schedule(self):
+        if (
+            self.learning_rate == "cosine"
+            and self.solver != "lbfgs"
+            and self.warmup_iter >= self.max_iter
+        ):
+            raise ValueError(
+                f"warmup_iter={self.warmup_iter} leaves no epoch of the cosine "
+                f"cycle of max_iter={self.max_iter} epochs: with "
+                "learning_rate='cosine', warmup_iter must be less than max_iter."
+            )
 
     # ----------------------------------------------------- input and labels
 

@@ -94,9 +94,10 @@ _PARAMETERS = (
     "max_fun",
     "class_weight",
     "init",
+    "warmup_iter",
 )
 
-_SCHEDULES = ("constant", "invscaling", "adaptive")
+_SCHEDULES = ("constant", "invscaling", "adaptive", "cosine", "plateau")
 
 
 class UsageError(Exception):
@@ -1048,8 +1049,14 @@ def _add_hyperparameters(parser):
         "--learning-rate",
         type=_schedule,
         metavar="{" + ",".join(_SCHEDULES) + "}",
-        help="step-size schedule of sgd and gd (the initial step is "
-        "--learning-rate-init)",
+        help="step-size schedule (the initial step is --learning-rate-init): "
+        "invscaling and adaptive for sgd and gd, cosine and plateau for every "
+        "solver but lbfgs",
+    )
+    add(
+        "--warmup-iter",
+        type=_integer,
+        help="epochs of linear warm-up of the step size (default 0: none)",
     )
     add("--power-t", type=_number, help="exponent of the invscaling schedule")
     add("--momentum", type=_number, help="momentum of sgd and gd")

@@ -16,7 +16,8 @@ The rules, in the names of the network's equations (see ``_network.py``)::
                  float (no NaN) or str labels (the search of ``_encode`` and the
                  order of the outputs rely on it)
     optimizer    per-parameter moments or velocities shaped and typed like the
-                 parameters; its step count and rates numbers it can go on from
+                 parameters; its step count and rates numbers it can go on from;
+                 a schedule's position (epoch, horizon, level) all or none
     resume       (a checkpoint taken mid-fit) the keys of RESUME_KEYS, and with
                  early stopping RESUME_EARLY_STOPPING_KEYS: sound generators,
                  best weights laid out as the parameters; a solver of
@@ -31,6 +32,7 @@ import numbers
 import numpy as np
 
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ._optimizers import POSITION
 
 WEIGHT_DTYPES = (np.dtype("float32"), np.dtype("float64"))
 
@@ -268,6 +270,9 @@ def check_optimizer_state(state, params):
     a positive finite learning rate, Adam's step count ``t`` and its moments
     ``M`` and ``V`` (V, a sum of squares, non-negative), or SGD's
     ``velocities``: one finite array per parameter, of its shape and dtype.
+    A schedule with a position ('cosine', 'plateau', a warm-up) adds the
+    keys ``epoch`` (a count), ``horizon`` (a positive count) and ``level``
+    (a positive finite rate), all three or none.
 
     Examples
     --------
@@ -287,24 +292,33 @@ def check_optimizer_state(state, params):
             f"{sorted(_STATE_KEYS)}"
         )
     keys, per_parameter = _STATE_KEYS[state["solver"]]
-    if set(state) != keys:
+    if set(state) not in (keys, keys | set(POSITION)):
         raise ValueError(
             f"_optimizer_state of solver {state['solver']!r} has the keys "
-            f"{sorted(map(str, state))}; expected {sorted(keys)}"
+            f"{sorted(map(str, state))}; expected {sorted(keys)}, with "
+            f"{list(POSITION)} for a schedule with a position"
         )
-    for key in ("learning_rate", "learning_rate_init"):
-        value = state[key]
+    _check_counts(state)
+    for key in ("learning_rate", "learning_rate_init", "level"):
+        value = state.get(key, 1.0)  # no level without a position
         if not (is_real(value) and 0 < value < math.inf):
             raise ValueError(
                 f"_optimizer_state[{key!r}]={show(value)} is not a positive "
                 "finite number"
             )
-    if "t" in state and not (is_int(state["t"]) and 0 <= state["t"] <= MAX_COUNT):
-        raise ValueError(f"_optimizer_state['t']={show(state['t'])} is not a count")
     for key in per_parameter:
         _check_layout(state[key], params, f"_optimizer_state[{key!r}]")
     if "V" in state and any((V < 0).any() for V in state["V"]):
         raise ValueError("_optimizer_state['V'] holds negative squares")
+
+
+def _check_counts(state):
+    """Adam's step count and a schedule's epoch and horizon (at least 1): counts
+    within int64."""
+    for key, low in (("t", 0), ("epoch", 0), ("horizon", 1)):
+        value = state.get(key, low)
+        if not (is_int(value) and low <= value <= MAX_COUNT):
+            raise ValueError(f"_optimizer_state[{key!r}]={show(value)} is not a count")
 
 
 def _check_layout(arrays, params, name):

@@ -187,7 +187,11 @@ class TargetsMixin:
             if sample_weight is not None:
                 per_sample = per_sample * sample_weight
             sample_weight = per_sample.astype(dtype, copy=False)
-        if sample_weight is None:
+        if sample_weight is None or (sample_weight == 1).all():
+            # A weight of 1 for every sample is no weight: the unweighted
+            # equations then run, whose means round differently from the
+            # weighted ones, so that unit weights give the model of no
+            # weights bit for bit, in every solver and namespace.
             return None
         total = sample_weight.sum(dtype=np.float64)
         if not np.isfinite(total):

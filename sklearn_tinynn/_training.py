@@ -112,6 +112,12 @@ class TrainingMixin:
         fit = {key: getattr(self, key) for key in _fitted.RESUMED_FIT}
         try:
             _fitted.check_resumed_fit(resume, self._optimizer_state, fit)
+            horizon = (self._optimizer_state or {}).get("horizon", self.max_iter)
+            if self.learning_rate == "cosine" and horizon != self.max_iter:
+                raise ValueError(
+                    f"its cosine schedule spans max_iter={horizon} epochs, "
+                    f"not {self.max_iter}"
+                )
             if n_samples != resume["n_samples"]:
                 raise ValueError(
                     f"the checkpoint's fit trained on {resume['n_samples']} samples, "
@@ -256,11 +262,16 @@ class TrainingMixin:
 
     # ----------------------------------------------- minibatch and full batch
 
-    def _make_optimizer(self, params, xp):
+    def _make_optimizer(self, params, xp, restart):
+        """The solver's optimizer over ``params``, continuing the stored state,
+        its schedule placed for this call (``restart``, fit: the warm-up and
+        the cosine cycle start over; partial_fit and a resumed fit go on: see
+        ``_optimizers.py``)."""
         kind = self.solver
         state = self._optimizer_state
         if state is not None and state.get("solver") != kind:
             state = None
+        schedule = {"warmup_iter": self.warmup_iter, "state": state, "xp": xp}
         if kind == "adam":
             optimizer = Adam(
                 params,
@@ -268,8 +279,8 @@ class TrainingMixin:
                 self.beta_1,
                 self.beta_2,
                 self.epsilon,
-                state=state,
-                xp=xp,
+                lr_schedule=self.learning_rate,
+                **schedule,
             )
         elif kind == "sgd":
             optimizer = SGD(
@@ -279,8 +290,7 @@ class TrainingMixin:
                 self.power_t,
                 self.momentum,
                 self.nesterovs_momentum and self.momentum > 0,
-                state=state,
-                xp=xp,
+                **schedule,
             )
         else:
             optimizer = GradientDescent(
@@ -288,10 +298,10 @@ class TrainingMixin:
                 self.learning_rate_init,
                 self.learning_rate,
                 self.power_t,
-                state=state,
-                xp=xp,
+                **schedule,
             )
         optimizer.state["solver"] = kind
+        optimizer.begin(self.max_iter, restart=restart, time_step=self.t_)
         self._optimizer_state = optimizer.state
         return optimizer
 
@@ -307,7 +317,8 @@ class TrainingMixin:
         self._fit_progress = {"n_samples": data.X.shape[0], "resumable": False}
         if self.early_stopping:  # never with partial_fit (see _fit)
             data, validation = self._start_early_stopping(data, resume)
-        run_epoch, optimizer = self._epoch_runner(data, incremental)
+        restart = not (incremental or resume is not None)
+        run_epoch, optimizer = self._epoch_runner(data, incremental, restart)
         try:
             self._epochs(run_epoch, optimizer, validation, incremental, tasks, data.xp)
         except KeyboardInterrupt:
@@ -348,7 +359,7 @@ class TrainingMixin:
                 stacklevel=2,
             )
 
-    def _epoch_runner(self, data, incremental):
+    def _epoch_runner(self, data, incremental, restart):
         """The function running one epoch, and the optimizer it updates with.
 
         NumPy trains in a Workspace (no step allocates), its optimizer fused
@@ -360,7 +371,7 @@ class TrainingMixin:
         X, Y, sample_weight, xp, device = data
         if xp is np:
             X, Y, workspace = self._make_workspace(X, Y, incremental)
-            optimizer = self._make_optimizer(workspace.params, xp)
+            optimizer = self._make_optimizer(workspace.params, xp, restart)
             optimizer.fuse()
             step = functools.partial(self._workspace_step, X, Y, workspace, optimizer)
             batch_size = workspace.Z1.shape[0]
@@ -369,7 +380,7 @@ class TrainingMixin:
             on_device = TrainingData(
                 X, *from_numpy([Y, sample_weight], xp, device), xp, device
             )
-            optimizer = self._make_optimizer(params, xp)
+            optimizer = self._make_optimizer(params, xp, restart)
             step = functools.partial(self._portable_step, on_device, params, optimizer)
             batch_size = self._batch_size(X.shape[0])
         run = functools.partial(

@@ -102,6 +102,30 @@ def test_a_resumed_fit_is_the_uninterrupted_fit_bit_for_bit(
     assert_identical(fitted_state(resumed), fitted_state(full))
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(solver="adam", learning_rate="cosine", warmup_iter=13),
+        dict(solver="sgd", learning_rate="cosine", early_stopping=True),
+        dict(solver="adam", learning_rate="plateau", tol=0.05, n_iter_no_change=2),
+        dict(solver="gd", learning_rate="invscaling", learning_rate_init=0.5),
+    ],
+)
+def test_a_resumed_schedule_goes_on_where_it_stopped(params, digits, tmp_path):
+    # The warm-up of 13 epochs is still running at the checkpoint of epoch 10.
+    full = make(**params).fit(*digits)
+    resumed = crash_and_resume(make(**params), *digits, tmp_path)
+    assert_identical(fitted_state(resumed), fitted_state(full))
+
+
+def test_a_cosine_schedule_keeps_its_horizon(digits, tmp_path):
+    make(learning_rate="cosine").set_callbacks(Checkpoint(tmp_path)).fit(*digits)
+    checkpoint = load(tmp_path / "epoch_0010.skops")
+    checkpoint.set_params(warm_start=True, max_iter=30)
+    with pytest.raises(ValueError, match="cosine schedule spans max_iter=20 epochs"):
+        checkpoint.fit(*digits)
+
+
 def test_the_stopping_rule_and_its_counters_resume(digits, tmp_path):
     # Training stalls every few epochs, the adaptive rate falls each time, and
     # it stops on its own after epoch 10: the resumed fit stops there too.

@@ -180,6 +180,23 @@ def test_init_flag_sets_the_init_parameter(digits_csv, tmp_path, capsys):
     assert "--init: invalid choice: 'xavier'" in capsys.readouterr().err
 
 
+def test_a_cosine_schedule_with_warmup_trains_saves_and_loads(
+    digits_csv, tmp_path, capsys
+):
+    from sklearn_tinynn import load
+
+    model = tmp_path / "model.skops"
+    argv = ["--train", digits_csv["train"], "--save", model, "--progress", "none"]
+    schedule = ["--learning-rate", "cosine", "--warmup-iter", "3", "--max-iter", "20"]
+    flags = [*schedule, "--hidden", "20", "--learning-rate-init", "0.05"]
+    assert accuracy(train_in_process(capsys, *argv, *flags).out) > 0.8
+    loaded = load(model)
+    assert (loaded.learning_rate, loaded.warmup_iter) == ("cosine", 3)
+    assert loaded._optimizer_state["horizon"] == 20
+    assert main(["train", "--train", "digits", "--warmup-iter", "-1"]) == 2
+    assert "--warmup-iter: must be an int in the range [0" in capsys.readouterr().err
+
+
 def test_label_column_last_gives_the_same_model(digits_csv, tmp_path, capsys):
     train = pd.read_csv(digits_csv["train"])
     label_last = write_csv(
@@ -326,7 +343,8 @@ def test_console_script_is_declared():
         (["train", "--train", "digits", "--test-size", "1.5"], "in (0, 1), got 1.5"),
         (
             ["train", "--train", "digits", "--learning-rate", "abc"],
-            "expected one of constant, invscaling, adaptive, got 'abc'",
+            "expected one of constant, invscaling, adaptive, cosine, plateau, got "
+            "'abc'",
         ),
         (["predict", "--model", "m.skops"], "required: --input, --output"),
     ],
@@ -700,6 +718,9 @@ def test_learning_rate_is_the_schedule_and_a_number_names_the_new_flag(capsys):
           "learning_rate_init": 0.05, "class_weight": "balanced", "shuffle": False,
           "momentum": 0.5, "batch_size": 32}),
         (["--preset", "notebook"], {"early_stopping": False, "solver": "gd"}),
+        (["--learning-rate", "cosine", "--warmup-iter", "5"],
+         {"learning_rate": "cosine", "warmup_iter": 5}),
+        (["--learning-rate", "plateau"], {"learning_rate": "plateau"}),
     ],
 )  # fmt: skip
 def test_flags_set_the_parameters_of_the_same_names(flags, params):

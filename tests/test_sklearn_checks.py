@@ -1,6 +1,7 @@
 """scikit-learn's own estimator checks, over the default and one instance per
-solver, per activation and with class_weight='balanced': every one passes, no
-check is declared an expected failure."""
+solver, per activation, with class_weight='balanced' and with a cosine
+schedule after a warm-up: every one passes, no check is declared an expected
+failure."""
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -19,6 +20,7 @@ ESTIMATORS = [
     TwoLayerNNClassifier(class_weight="balanced"),
     TwoLayerNNClassifier(solver="sgd", activation="tanh"),
     TwoLayerNNClassifier(solver="lbfgs", class_weight="balanced"),
+    TwoLayerNNClassifier(learning_rate="cosine", warmup_iter=10),
 ]
 
 
