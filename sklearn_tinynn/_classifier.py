@@ -112,6 +112,9 @@ class TwoLayerNNClassifier(
         ``fit``, for up to another ``max_iter`` epochs, with ``y`` of the same
         classes. A ``learning_rate_init`` changed in between takes effect from
         that ``fit`` on, the moments or velocities going on.
+        A model loaded from a :class:`Checkpoint` file taken in the middle of
+        a fit resumes that fit instead: its next warm-started ``fit`` runs the
+        epochs left, exactly as the fit would have run them.
     momentum : float, default=0.9
         Momentum of 'sgd', in [0, 1].
     nesterovs_momentum : bool, default=True
@@ -182,7 +185,8 @@ class TwoLayerNNClassifier(
         Names of features seen during fit, when X had string column names.
     n_iter_ : int
         Number of epochs (or L-BFGS iterations) run by the last call to
-        ``fit``, warm-started or not; 1 after ``partial_fit``.
+        ``fit``, warm-started or not; 1 after ``partial_fit``. A fit resumed
+        from a checkpoint counts the epochs of the fit it continues too.
     t_ : int
         Number of training samples seen by the optimizer, over all calls.
     loss_ : float
@@ -517,6 +521,10 @@ default=None
             raise ValueError("partial_fit does not support early_stopping=True")
         self._check_schedule()
         first_call = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
+        # A checkpoint's resume state serves the next warm-started fit only.
+        resume = self.__dict__.pop("_resume", None)
+        if first_call or incremental:
+            resume = None
         max_epochs = 1 if incremental else self.max_iter
         tasks = FitTasks(self, X, y, sample_weight, max_epochs)
         # X decides where the model computes; labels and weights are prepared
@@ -536,7 +544,10 @@ default=None
             xp,
             device,
         )
-        self._random_state = check_random_state(self.random_state)
+        if resume is None:
+            self._random_state = check_random_state(self.random_state)
+        else:
+            self._random_state = self._resumed_generator(resume, X.shape[0])
         if first_call:
             self._initialize(X.shape[1], Y, sample_weight, incremental, xp, device)
         else:
@@ -548,7 +559,7 @@ default=None
         if self.solver == "lbfgs":
             self._fit_lbfgs(data, tasks)
         else:
-            self._fit_iterative(data, incremental, tasks, validation)
+            self._fit_iterative(data, incremental, tasks, validation, resume)
         if xp is not np and self.classes_.dtype.kind in "biuf":
             self.classes_ = xp.asarray(self.classes_, device=device)
         tasks.end()

@@ -283,6 +283,65 @@ def test_preset_notebook_then_explicit_options(digits_csv, tmp_path, capsys):
     assert clf.n_iter_ == 7 and len(clf.loss_curve_) == 7
 
 
+def test_checkpoint_then_resume_gives_the_uninterrupted_model(
+    digits_csv, tmp_path, capsys
+):
+    from sklearn_tinynn import load
+
+    folder, full, resumed = tmp_path / "ckpt", tmp_path / "full", tmp_path / "resumed"
+    common = ["--train", digits_csv["train"], "--progress", "none"]
+    first = train_in_process(
+        capsys, *common, "--hidden", 16, "--max-iter", 20, "--n-iter-no-change", 50,
+        "--random-state", 3, "--checkpoint", folder, "--checkpoint-every", 5,
+        "--save", full,
+    ).out  # fmt: skip
+    names = ["best.skops", *(f"epoch_{n:04d}.skops" for n in (5, 10, 15, 20))]
+    assert sorted(p.name for p in folder.iterdir()) == names
+    # The crash after epoch 12: only the files up to epoch 10 remain.
+    for name in ("epoch_0015.skops", "epoch_0020.skops", "best.skops"):
+        (folder / name).unlink()
+    again = train_in_process(
+        capsys, *common, "--resume", folder, "--checkpoint", folder,
+        "--checkpoint-every", 5, "--save", resumed,
+    ).out  # fmt: skip
+    assert accuracy(again) == accuracy(first)
+    assert sorted(p.name for p in folder.iterdir()) == names
+    a, b = load(full), load(resumed)
+    assert a.loss_curve_ == b.loss_curve_ and a.n_iter_ == b.n_iter_ == 20
+    for x, z in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        np.testing.assert_array_equal(x, z, strict=True)
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--alpha", "1"], "--resume goes on with the checkpoint's own parameters: "
+         "drop --alpha (only --max-iter may change)"),
+        (["--float64"], "drop --float64"),
+        (["--checkpoint-every", "0"], "--checkpoint-every: 0 is not a positive"),
+    ],
+)  # fmt: skip
+def test_resume_refuses_other_parameters(flags, message, digits_csv, tmp_path, capsys):
+    folder = tmp_path / "ckpt"
+    common = ["--train", digits_csv["train"], "--progress", "none", "--hidden", 8]
+    train_in_process(capsys, *common, "--max-iter", 12, "--checkpoint", folder)
+    argv = ["train", *map(str, common[:-2]), "--resume", str(folder), *flags]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_resume_refuses_what_is_no_unfinished_fit(digits_csv, tmp_path, capsys):
+    folder = tmp_path / "ckpt"
+    common = ["--train", str(digits_csv["train"]), "--progress", "none"]
+    train_in_process(capsys, *common, "--max-iter", 10, "--checkpoint", folder)
+    for target, message in [
+        (folder / "epoch_0010.skops", "not a checkpoint of an unfinished fit"),
+        (tmp_path, "no epoch_NNNN.skops file there"),
+    ]:
+        assert main(["train", *common, "--resume", str(target)]) == 2
+        assert message in capsys.readouterr().err
+
+
 def test_report_writes_the_pictures(digits_csv, tmp_path, capsys):
     pytest.importorskip("matplotlib")
     from matplotlib.image import imread

@@ -183,7 +183,18 @@ def he_starts_faster_and_derivatives_match(stdout):
         assert abs(he[1] - glorot[1]) < 0.01  # "nearly met"
 
 
+def resumed_fit_is_the_uninterrupted_one(stdout):
+    assert "the checkpoint has run 20 of 40 epochs" in stdout
+    assert "n_iter_: 40 resumed, 40 uninterrupted" in stdout
+    assert "loss curves identical: True" in stdout
+    assert "weights identical: True" in stdout
+    # "the grey line marks the epoch of best.skops", before the crash.
+    (best,) = re.findall(r"best.skops: epoch (\d+),", stdout)
+    assert int(best) < 20
+
+
 CLAIMS = {
+    "plot_checkpoints.py": resumed_fit_is_the_uninterrupted_one,
     "plot_activations.py": he_starts_faster_and_derivatives_match,
     "plot_class_weight.py": balanced_weights_help_the_rare_digits,
     "plot_compare_solvers.py": solvers_rank_as_the_text_says,
