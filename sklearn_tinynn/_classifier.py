@@ -133,6 +133,15 @@ class TwoLayerNNClassifier(
         logistic activation); 'he' is He-uniform, ``r = sqrt(6 / fan_in)``,
         the variance ``2 / fan_in`` that keeps ReLU activations at scale.
         'he' is not in MLPClassifier.
+    dropout : float, default=0.0
+        Probability ``p`` in [0, 1) of dropping each hidden unit during
+        training ('adam', 'sgd' and 'gd'): inverted dropout multiplies the
+        hidden layer by ``M / (1 - p)``, ``M`` a Bernoulli(1 - p) mask drawn
+        for each minibatch from ``random_state``, so that a fit stays
+        reproducible; predictions use the whole network, unchanged. The
+        recorded training loss is that of the dropped network. Not with
+        'lbfgs', whose line searches need a deterministic loss. Not in
+        MLPClassifier.
 
     Attributes
     ----------
@@ -255,6 +264,7 @@ class TwoLayerNNClassifier(
         "max_fun": [_Count(Integral, 1, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "init": [StrOptions({"glorot", "he"})],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -285,6 +295,7 @@ class TwoLayerNNClassifier(
         max_fun=15000,
         class_weight=None,
         init="glorot",
+        dropout=0.0,
     ):
         self.hidden_layer_size = hidden_layer_size
         self.activation = activation
@@ -311,6 +322,7 @@ class TwoLayerNNClassifier(
         self.max_fun = max_fun
         self.class_weight = class_weight
         self.init = init
+        self.dropout = dropout
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -414,6 +426,13 @@ class TwoLayerNNClassifier(
         if incremental and self.early_stopping:
             # MLPClassifier's error: one batch holds no validation set to stop by.
             raise ValueError("partial_fit does not support early_stopping=True")
+        if self.solver == "lbfgs" and self.dropout > 0:
+            raise ValueError(
+                f"dropout={self.dropout} needs a stochastic solver ('adam', 'sgd' "
+                "or 'gd'): L-BFGS's line searches need a deterministic loss, and "
+                "dropout draws a new one at each step. Set dropout=0.0 or change "
+                "the solver."
+            )
         first_call = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
         max_epochs = 1 if incremental else self.max_iter
         tasks = FitTasks(self, X, y, sample_weight, max_epochs)

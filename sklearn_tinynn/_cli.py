@@ -93,6 +93,7 @@ _PARAMETERS = (
     "max_fun",
     "class_weight",
     "init",
+    "dropout",
 )
 
 _SCHEDULES = ("constant", "invscaling", "adaptive")
@@ -454,6 +455,7 @@ def _check_memory(model, X, y):
         params["shuffle"],
         params["activation"],
         params["early_stopping"],
+        params["dropout"],
     )
     if needed > available:
         raise UsageError(
@@ -980,6 +982,7 @@ def _add_hyperparameters(parser):
     add("--batch-size", type=_batch_size, help="an integer, or auto")
     add("--shuffle", action=argparse.BooleanOptionalAction)
     add("--alpha", type=_number, help="L2 penalty")
+    add("--dropout", type=_number, help="probability of dropping a hidden unit")
     add("--class-weight", choices=["balanced"], help="weigh classes by 1 / frequency")
     add("--tol", type=_number)
     add("--n-iter-no-change", type=_integer)
