@@ -148,6 +148,15 @@ class TwoLayerNNClassifier(
         logistic activation); 'he' is He-uniform, ``r = sqrt(6 / fan_in)``,
         the variance ``2 / fan_in`` that keeps ReLU activations at scale.
         'he' is not in MLPClassifier.
+    dropout : float, default=0.0
+        Probability ``p`` in [0, 1) of dropping each hidden unit during
+        training ('adam', 'sgd' and 'gd'): inverted dropout multiplies the
+        hidden layer by ``M / (1 - p)``, ``M`` a Bernoulli(1 - p) mask drawn
+        for each minibatch from ``random_state``, so that a fit stays
+        reproducible; predictions use the whole network, unchanged. The
+        recorded training loss is that of the dropped network. Not with
+        'lbfgs', whose line searches need a deterministic loss. Not in
+        MLPClassifier.
     scoring : str, callable or None, default=None
         The validation score that early stopping maximizes, after each epoch,
         on the held-out part (or on ``X_val``, ``y_val`` given to ``fit``).
@@ -293,6 +302,7 @@ class TwoLayerNNClassifier(
         "max_fun": [_Count(Integral, 1, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "init": [StrOptions({"glorot", "he"})],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
         "scoring": [None, StrOptions({"loss", *get_scorer_names()}), callable],
         "warmup_iter": [_Count(Integral, 0, None, closed="left")],
     }
@@ -325,6 +335,7 @@ class TwoLayerNNClassifier(
         max_fun=15000,
         class_weight=None,
         init="glorot",
+        dropout=0.0,
         scoring=None,
         warmup_iter=0,
     ):
@@ -353,6 +364,7 @@ class TwoLayerNNClassifier(
         self.max_fun = max_fun
         self.class_weight = class_weight
         self.init = init
+        self.dropout = dropout
         self.scoring = scoring
         self.warmup_iter = warmup_iter
 
@@ -516,10 +528,7 @@ default=None
     # which _check_finite and _forward turn into a ValueError naming the cause.
     @np.errstate(over="ignore", invalid="ignore", divide="ignore")
     def _fit(self, X, y, sample_weight, incremental, classes=None, validation_set=None):
-        if incremental and self.early_stopping:
-            # MLPClassifier's error: one batch holds no validation set to stop by.
-            raise ValueError("partial_fit does not support early_stopping=True")
-        self._check_schedule()
+        self._check_parameter_combinations(incremental)
         first_call = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
         # A checkpoint's resume state serves the next warm-started fit only.
         resume = self.__dict__.pop("_resume", None)
@@ -565,7 +574,18 @@ default=None
         tasks.end()
         return self
 
-    def _check_schedule(self):
+    def _check_parameter_combinations(self, incremental):
+        """The errors of parameters each valid alone but not together."""
+        if incremental and self.early_stopping:
+            # MLPClassifier's error: one batch holds no validation set to stop by.
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if self.solver == "lbfgs" and self.dropout > 0:
+            raise ValueError(
+                f"dropout={self.dropout} needs a stochastic solver ('adam', 'sgd' "
+                "or 'gd'): L-BFGS's line searches need a deterministic loss, and "
+                "dropout draws a new one at each step. Set dropout=0.0 or change "
+                "the solver."
+            )
         if (
             self.learning_rate == "cosine"
             and self.solver != "lbfgs"

@@ -94,6 +94,7 @@ _PARAMETERS = (
     "max_fun",
     "class_weight",
     "init",
+    "dropout",
     "scoring",
     "warmup_iter",
 )
@@ -536,6 +537,7 @@ def _check_memory(model, X, y):
         params["shuffle"],
         params["activation"],
         params["early_stopping"],
+        params["dropout"],
     )
     if needed > available:
         raise UsageError(
@@ -1104,6 +1106,7 @@ def _add_hyperparameters(parser):
     add("--batch-size", type=_batch_size, help="an integer, or auto")
     add("--shuffle", action=argparse.BooleanOptionalAction)
     add("--alpha", type=_number, help="L2 penalty")
+    add("--dropout", type=_number, help="probability of dropping a hidden unit")
     add("--class-weight", choices=["balanced"], help="weigh classes by 1 / frequency")
     add("--tol", type=_number)
     add("--n-iter-no-change", type=_integer)

@@ -401,7 +401,11 @@ class TrainingMixin:
         arrays become views of the workspace's theta."""
         full_batch = self.solver == "gd" and not incremental
         Y, workspace = _network.training_workspace(
-            self._params, Y, self._batch_size(X.shape[0]), full_batch
+            self._params,
+            Y,
+            self._batch_size(X.shape[0]),
+            full_batch,
+            dropout=self.dropout > 0,
         )
         # The optimizer updates the flat vector theta in one operation per
         # equation; coefs_ and intercepts_ are views of it.
@@ -543,23 +547,42 @@ class TrainingMixin:
     def _workspace_step(self, X, Y, workspace, optimizer, rows, sw):
         """One NumPy minibatch, gathered into and computed in the workspace."""
         X_batch, Y_batch = workspace.minibatch(X, Y, rows)
+        n = X_batch.shape[0]
+        mask = None if workspace.mask is None else workspace.mask[:n]
         loss, _ = _network.loss_and_gradients(
-            X_batch, Y_batch, workspace.params, *self._network_args(), sw, workspace
+            *(X_batch, Y_batch, workspace.params, *self._network_args(), sw),
+            workspace,
+            mask=self._dropout_mask(n, workspace.theta.dtype, mask),
         )
         optimizer.update_params([workspace.theta], [workspace.grad])
         return loss
 
     def _portable_step(self, data, params, optimizer, index, _host_sw):
         """One minibatch in X's namespace, its weights taken on the device."""
-        X, Y, sample_weight, xp, _ = data
+        X, Y, sample_weight, xp, device = data
         X_batch, Y_batch, sw = (
             _network.take_rows(a, index, xp) for a in (X, Y, sample_weight)
         )
+        # The mask is drawn on the host, as NumPy draws it, and moved once.
+        mask = self._dropout_mask(X_batch.shape[0], host_dtype(X_batch, xp))
         loss, grads = _network.loss_and_gradients(
-            X_batch, Y_batch, params, *self._network_args(), sw, xp=xp
+            *(X_batch, Y_batch, params, *self._network_args(), sw),
+            xp=xp,
+            mask=from_numpy([mask], xp, device)[0],
         )
         optimizer.update_params(params, grads)
         return loss
+
+    def _dropout_mask(self, n_rows, dtype, out=None):
+        """The dropout mask of a minibatch of ``n_rows`` rows, drawn from the
+        fit's random state (into ``out`` when given); None without dropout,
+        which then draws nothing."""
+        if self.dropout == 0:
+            return None
+        shape = (n_rows, int(self.hidden_layer_size))
+        return _network.dropout_mask(
+            self._random_state, shape, self.dropout, dtype, out
+        )
 
     def _append_loss(self, loss, xp=np):
         self._check_finite(loss, xp)

@@ -249,6 +249,24 @@ def test_a_cosine_schedule_with_warmup_trains_saves_and_loads(
     assert "--warmup-iter: must be an int in the range [0" in capsys.readouterr().err
 
 
+def test_dropout_flag_sets_the_dropout_parameter(digits_csv, tmp_path, capsys):
+    from sklearn_tinynn import load
+
+    model = tmp_path / "model.skops"
+    argv = ["--train", digits_csv["train"], "--save", model, *FAST]
+    adam = ["--solver", "adam", "--learning-rate-init", "0.01", "--dropout", "0.2"]
+    assert accuracy(train_in_process(capsys, *argv, *adam).out) > 0.8
+    assert load(model).dropout == 0.2
+    assert main(["train", "--train", "digits", "--dropout", "1"]) == 2
+    assert "argument --dropout: must be a float in the range [0.0, 1.0)" in (
+        capsys.readouterr().err
+    )
+    # FAST's lbfgs refuses dropout: one line naming the parameter.
+    assert main(["train", *map(str, argv), "--dropout", "0.2"]) == 2
+    assert_one_line_error(err := capsys.readouterr().err)
+    assert "dropout=0.2 needs a stochastic solver" in err
+
+
 def test_label_column_last_gives_the_same_model(digits_csv, tmp_path, capsys):
     train = pd.read_csv(digits_csv["train"])
     label_last = write_csv(

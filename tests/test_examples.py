@@ -98,6 +98,20 @@ def early_stopping_keeps_the_best_epoch(stdout):
     assert int(lowest_epoch) <= int(best) and float(last) > float(lowest)
 
 
+def dropout_keeps_the_validation_loss_lower(stdout):
+    rows = re.findall(
+        r"dropout=([\d.]+): final training loss ([\d.]+), validation loss lowest "
+        r"([\d.]+) \(epoch \d+\), final ([\d.]+)",
+        stdout,
+    )
+    (_, train0, low0, end0), (_, train5, low5, end5) = [
+        (p, *map(float, rest)) for p, *rest in rows
+    ]
+    assert end0 > low0  # without dropout the validation loss rises again
+    assert low5 < low0 and end5 < end0
+    assert train5 > train0 and end5 / train5 < end0 / train0
+
+
 def balanced_weights_help_the_rare_digits(stdout):
     results = {
         name: (float(balanced), float(eight), float(nine))
@@ -198,6 +212,7 @@ CLAIMS = {
     "plot_activations.py": he_starts_faster_and_derivatives_match,
     "plot_class_weight.py": balanced_weights_help_the_rare_digits,
     "plot_compare_solvers.py": solvers_rank_as_the_text_says,
+    "plot_dropout.py": dropout_keeps_the_validation_loss_lower,
     "plot_early_stopping.py": early_stopping_keeps_the_best_epoch,
     "plot_grid_search.py": grid_matches_its_heat_map,
     "plot_hidden_units.py": penalty_smooths_the_hidden_units,
