@@ -18,9 +18,10 @@ The rules, in the names of the network's equations (see ``_network.py``)::
     optimizer    per-parameter moments or velocities shaped and typed like the
                  parameters; its step count and rates numbers it can go on from;
                  a schedule's position (epoch, horizon, level) all or none
-    resume       (a checkpoint taken mid-fit) the keys of RESUME_KEYS, and with
-                 early stopping RESUME_EARLY_STOPPING_KEYS: sound generators,
-                 best weights laid out as the parameters; a solver of
+    resume       (a checkpoint taken mid-fit) the keys of RESUME_KEYS, with
+                 early stopping RESUME_EARLY_STOPPING_KEYS, with dropout
+                 RESUME_DROPOUT_KEYS: sound generators, best weights laid
+                 out as the parameters, a 63-bit dropout seed; a solver of
                  RESUMABLE_SOLVERS with its optimizer state; 1 <= n_iter_ <
                  max_iter
 """
@@ -361,27 +362,31 @@ def check_random_state(value, name):
 # run, the records and the stopping-rule counters): the fit's random
 # generator after the epoch, the number of training rows, and, with early
 # stopping, the generator as it was before the validation split (to hold out
-# the same rows again) and the best weights so far.
+# the same rows again) and the best weights so far; with dropout, the seed
+# of the fit's masks (see ``_network.dropout_mask``), drawn once per fit.
 RESUME_KEYS = frozenset({"random_state", "n_samples"})
 RESUME_EARLY_STOPPING_KEYS = frozenset(
     {"split_random_state", "best_coefs", "best_intercepts"}
 )
+RESUME_DROPOUT_KEYS = frozenset({"dropout_seed"})
 RESUMABLE_SOLVERS = ("adam", "sgd", "gd")
 # The model's attributes that a resume state is checked against.
-RESUMED_FIT = ("solver", "early_stopping", "max_iter", "n_iter_")
+RESUMED_FIT = ("solver", "early_stopping", "dropout", "max_iter", "n_iter_")
 
 
 def check_resume_state(resume, params, optimizer_state, fit):
     """Check the resume state of a checkpoint against the model it is in.
 
-    ``fit`` holds the model's ``solver``, ``early_stopping``, ``max_iter``
-    and ``n_iter_``; ``params`` are its checked ``[W1, b1, W2, b2]``. The
-    generators must be sound and the best weights laid out as ``params``.
+    ``fit`` holds the model's ``solver``, ``early_stopping``, ``dropout``,
+    ``max_iter`` and ``n_iter_``; ``params`` are its checked ``[W1, b1, W2,
+    b2]``. The generators must be sound, the best weights laid out as
+    ``params`` and the dropout seed an int in [0, 2**63).
 
     Examples
     --------
     >>> from sklearn_tinynn._fitted import check_resume_state
-    >>> fit = {"solver": "lbfgs", "early_stopping": False, "max_iter": 9, "n_iter_": 3}
+    >>> fit = {"solver": "lbfgs", "early_stopping": False, "dropout": 0.0,
+    ...        "max_iter": 9, "n_iter_": 3}
     >>> check_resume_state({}, [], None, fit)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -389,6 +394,11 @@ def check_resume_state(resume, params, optimizer_state, fit):
     """
     check_resumed_fit(resume, optimizer_state, fit)
     check_random_state(resume["random_state"], "_resume['random_state']")
+    seed = resume.get("dropout_seed")
+    if seed is not None and not (is_int(seed) and 0 <= seed < 2**63):
+        raise ValueError(
+            f"_resume['dropout_seed']={show(seed)} is not an int in [0, 2**63)"
+        )
     if fit["early_stopping"]:
         name = "_resume['split_random_state']"
         check_random_state(resume["split_random_state"], name)
@@ -402,20 +412,23 @@ def check_resume_state(resume, params, optimizer_state, fit):
 
 def check_resumed_fit(resume, optimizer_state, fit):
     """Check that a fit of the parameters ``fit`` can go on from ``resume``:
-    its solver and early stopping those the state was saved with, its
-    ``n_iter_`` epochs run between 1 and ``max_iter - 1``."""
+    its solver, early stopping and dropout (on or off) those the state was
+    saved with, its ``n_iter_`` epochs run between 1 and ``max_iter - 1``."""
     solver, early_stopping = fit["solver"], fit["early_stopping"]
+    dropout = is_real(fit["dropout"]) and fit["dropout"] > 0
     if solver not in RESUMABLE_SOLVERS:
         raise ValueError(
             f"_resume: a fit of solver={show(solver)} cannot resume; expected one "
             f"of {RESUMABLE_SOLVERS}"
         )
     keys = RESUME_KEYS | (RESUME_EARLY_STOPPING_KEYS if early_stopping else set())
+    keys |= RESUME_DROPOUT_KEYS if dropout else set()
     if not isinstance(resume, dict) or set(resume) != keys:
         got = sorted(map(show, resume)) if isinstance(resume, dict) else show(resume)
         raise ValueError(
             f"_resume has the keys {got}; a fit with early_stopping="
-            f"{show(early_stopping)} needs {sorted(keys)}"
+            f"{show(early_stopping)} and dropout={show(fit['dropout'])} needs "
+            f"{sorted(keys)}"
         )
     n_iter, max_iter = fit["n_iter_"], fit["max_iter"]
     if not (is_int(n_iter) and is_int(max_iter) and 1 <= n_iter < max_iter):

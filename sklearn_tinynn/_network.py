@@ -217,8 +217,9 @@ class Workspace:
         computed as its transpose dZ1^T X into the array ``dW1T`` and copied.
     dropout : bool, default=False
         Whether to hold the arrays of dropout: ``mask`` receives the mask D
-        of each minibatch (see :func:`dropout_mask`) and ``A1_train`` the
-        hidden layer A1 D; both are None without dropout.
+        of each minibatch (see :func:`dropout_mask`), ``draws`` the two
+        uint64 arrays of its random words and ``A1_train`` the hidden layer
+        A1 D; all are None without dropout.
     """
 
     def __init__(self, params, batch_size, order="C", dropout=False):
@@ -236,10 +237,11 @@ class Workspace:
         self.Z2 = np.empty((n_outputs, batch_size), dtype).T  # see forward
         self.order = order
         self.dW1T = np.empty(W1.shape[::-1], dtype) if order == "F" else None
-        self.mask = self.A1_train = None
+        self.mask = self.A1_train = self.draws = None
         if dropout:
             self.mask = np.empty((batch_size, n_hidden), dtype, order=order)
             self.A1_train = np.empty((batch_size, n_hidden), dtype, order=order)
+            self.draws = [np.empty((batch_size, n_hidden), np.uint64) for _ in "zt"]
         self.X = self.Y = None  # sized by the first call to ``minibatch``
 
     def minibatch(self, X, Y, rows):
@@ -314,27 +316,129 @@ def training_workspace(params, Y, batch_size, full_batch, dropout=False):
     return Y, Workspace(params, batch_size, order, dropout)
 
 
-def dropout_mask(rng, shape, p, dtype, out=None):
-    """The dropout mask D = M / (1 - p) of ``shape``, M_ij ~ Bernoulli(1 - p).
+# splitmix64 (Steele, Lea and Flood, 2014): the finalizer ``_mix`` turns a
+# 64-bit word into one each of whose bits depends on every bit of the input,
+# and the states s + t GAMMA (t = 1, 2, ...) give a stream of such words per
+# seed s. uint64 arithmetic wraps around modulo 2**64, as the algorithm wants.
+GAMMA = 0x9E3779B97F4A7C15
+_MIX = ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB), (31, None))
+# Elements of X hashed at a time by ``row_keys``: its temporaries stay at a
+# few MiB whatever the size of X.
+KEY_CHUNK = 2**16
 
-    M_ij = 1 where a uniform draw u_ij of the NumPy ``RandomState`` ``rng``
-    is at least ``p`` (probability 1 - p), 0 otherwise: A1 D keeps each
-    hidden unit with probability 1 - p, and E[A1 D] = A1. The draws are
-    float64 on the host whatever ``dtype`` (the mask's), so that a random
-    state gives the same masks in every dtype's namespace; ``out``, an array
-    of ``shape`` and ``dtype``, receives the mask.
+
+def _mix(z, tmp):
+    """splitmix64's finalizer of the uint64 array ``z``, in place (``tmp``, an
+    array of its shape, is overwritten)."""
+    for shift, multiplier in _MIX:
+        np.right_shift(z, shift, out=tmp)
+        z ^= tmp
+        if multiplier is not None:
+            z *= np.uint64(multiplier)
+    return z
+
+
+def _steps(t):
+    """t GAMMA (wrapping) for each step t of the sequence ``t``."""
+    steps = np.asarray(t, np.uint64)
+    steps *= np.uint64(GAMMA)
+    return steps
+
+
+def _stream(seeds, t):
+    """The words mix(s + t GAMMA) of the splitmix64 streams of ``seeds`` at
+    the steps ``t``, an array ``(len(seeds), len(t))``."""
+    z = np.add.outer(np.asarray(seeds, np.uint64), _steps(t))
+    return _mix(z, np.empty_like(z))
+
+
+def row_keys(X):
+    """The 64-bit key of each row of X, a function of the row's content only.
+
+    ``key_i = sum_j [x_ij != 0] mix(bits(x_ij) ^ c_j)`` (modulo 2**64), with
+    ``bits`` the float64 bits of the value, ``c_j`` the splitmix64 word of
+    column j and ``mix`` splitmix64's finalizer. Zeros (-0.0 too) add
+    nothing, so that a dense X and its CSR form, of any float dtype, give the
+    same keys; equal rows have equal keys, and two different rows the same
+    key with probability about 2**-64. X is read ``KEY_CHUNK`` elements at
+    a time.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> X = np.array([[0.0, 1.5], [0.0, 1.5], [-0.0, 0.0]])
+    >>> keys = row_keys(X)
+    >>> bool(keys[0] == keys[1]), int(keys[2])
+    (True, 0)
+    >>> bool((row_keys(sp.csr_array(X)) == keys).all())
+    True
+    """
+    n, d = X.shape
+    columns = _stream([0], np.arange(1, d + 1))[0]
+    keys = np.empty(n, np.uint64)
+    rows = max(1, KEY_CHUNK // max(d, 1))
+    for start in range(0, n, rows):
+        block = X[start : start + rows]
+        if sp.issparse(block):
+            indptr = block.indptr
+            terms = _element_terms(block.data, columns[block.indices])
+            sums = np.concatenate([[np.uint64(0)], np.cumsum(terms, dtype=np.uint64)])
+            keys[start : start + rows] = sums[indptr[1:]] - sums[indptr[:-1]]
+        else:
+            terms = _element_terms(np.asarray(block), columns)
+            keys[start : start + rows] = terms.sum(axis=1, dtype=np.uint64)
+    return keys
+
+
+def _element_terms(values, columns):
+    """mix(bits(x) ^ c) of each value x of column word c; 0 where x is 0."""
+    z = values.astype(np.float64).view(np.uint64) ^ columns
+    _mix(z, np.empty_like(z))
+    z[values == 0] = 0
+    return z
+
+
+def dropout_mask(seed, epoch, keys, n_hidden, p, dtype, out=None, scratch=None):
+    """The dropout mask D = M / (1 - p) of rows of ``keys``, M_ij ~ Bernoulli(1 - p).
+
+    M_ij = 1 where u_ij >= p (probability 1 - p), 0 otherwise: A1 D keeps
+    each hidden unit with probability 1 - p, and E[A1 D] = A1. The uniform
+    u_ij = (z_ij >> 11) 2**-53 in [0, 1) is a function of the fit's
+    ``seed``, the ``epoch`` index, the row's key (see :func:`row_keys`) and
+    the unit j, never of the row's position::
+
+        e     = mix(seed + (epoch + 1) GAMMA)     the epoch's word
+        r_i   = mix(key_i ^ e)                    the row's word
+        z_ij  = mix(r_i + (j + 1) GAMMA)          the unit's word
+
+    (splitmix64's streams, see ``_mix``), so that a row and its copies get
+    the same mask in an epoch, wherever they are. The mask is the same in
+    every dtype (``dtype``, the mask's); ``out``, an array ``(len(keys),
+    n_hidden)`` of ``dtype``, receives it, and ``scratch``, two uint64
+    arrays of at least that shape, hold the words (new arrays otherwise).
 
     Examples
     --------
     >>> import numpy as np
-    >>> D = dropout_mask(np.random.RandomState(0), (2, 4), 0.5, np.float32)
-    >>> D
-    array([[2., 2., 2., 2.],
-           [0., 2., 0., 2.]], dtype=float32)
+    >>> keys = row_keys(np.array([[1.0, 2.0], [3.0, 0.0], [1.0, 2.0]]))
+    >>> dropout_mask(7, 0, keys, 4, 0.5, np.float32)
+    array([[2., 0., 0., 0.],
+           [2., 2., 0., 2.],
+           [2., 0., 0., 0.]], dtype=float32)
     """
+    n = keys.shape[0]
+    r = keys ^ _stream([seed], [epoch + 1])[0, 0]
+    _mix(r, np.empty_like(r))
+    if scratch is None:
+        scratch = [np.empty((n, n_hidden), np.uint64) for _ in range(2)]
+    z, tmp = (a[:n] for a in scratch)
+    np.add(r[:, None], _steps(np.arange(1, n_hidden + 1)), out=z)
+    _mix(z, tmp)
     if out is None:
-        out = np.empty(shape, dtype)
-    np.greater_equal(rng.random_sample(shape), p, out=out)
+        out = np.empty((n, n_hidden), dtype)
+    # u >= p, i.e. z >> 11 >= ceil(p 2**53), i.e. z >= ceil(p 2**53) 2**11:
+    # p 2**53 is exact in float64, so the threshold is too.
+    np.greater_equal(z, math.ceil(p * 2**53) << 11, out=out)
     out *= out.dtype.type(1 / (1 - p))
     return out
 
@@ -374,8 +478,11 @@ def fit_memory(
     'gelu' and 'silu' (which keep ``A1`` beside ``Z1``), 0 for 'identity'. Early
     stopping adds ``s n (d + k) + 32 n + 2 s P`` (the held-out split copies X
     and Y, and the best parameters are kept); sample weights (not counted) add ``s n``.
-    Dropout adds ``(2 s + 8) b h`` to a step: the mask, the dropped hidden
-    layer and the float64 uniform draws of the mask.
+    Dropout adds ``(2 s + 16) b h + 16 b`` to a step (the mask, the dropped
+    hidden layer, the two uint64 arrays of the mask's words and the rows'
+    words) and ``8 n`` for the rows' keys; hashing them, before the training
+    arrays exist, holds the initial parameters and ``32 c`` (``c``, the
+    elements of a dense X hashed at a time, see :func:`row_keys`).
 
     Examples
     --------
@@ -389,20 +496,23 @@ def fit_memory(
     a = {"relu": 1, "identity": 0, "gelu": 4 * s, "silu": 4 * s}.get(activation, 2 * s)
     b = rows_per_step(solver, batch_size, n)
     step = s * b * (2 * h + k) + b * h * a + 4 * s * b
-    if dropout > 0 and solver != "lbfgs":
-        step += (2 * s + 8) * b * h
     held = s * n * k + 32 * n
+    hashing = 0
+    if dropout > 0 and solver != "lbfgs":
+        step += (2 * s + 16) * b * h + 16 * b
+        held += 8 * n
+        hashing = s * P + 32 * min(n * d, max(KEY_CHUNK, d))
     if early_stopping:
         held += s * n * (d + k) + 32 * n + 2 * s * P
     if solver == "lbfgs":
         return held + step + 8 * P * (2 * 10 + 18)
     held += s * n * k if solver == "gd" else 0
-    held += s * P * {"gd": 5, "sgd": 6, "adam": 7}[solver]
     if shuffle and solver != "gd":
         step += s * b * (d + k)
     if hidden_layout(b, h, dtype) == "F":
         step += s * h * d
-    return held + step
+    training = s * P * {"gd": 5, "sgd": 6, "adam": 7}[solver] + step
+    return held + max(training, hashing)
 
 
 def _product(A, B, out=None, transposed=None):

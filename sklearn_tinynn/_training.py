@@ -99,6 +99,8 @@ class TrainingMixin:
             "random_state": copy.deepcopy(self._random_state),
             "n_samples": progress["n_samples"],
         }
+        if self.dropout > 0:
+            model._resume["dropout_seed"] = progress["dropout_seed"]
         if self.early_stopping:
             model._resume.update(
                 split_random_state=copy.deepcopy(progress["split_random_state"]),
@@ -317,7 +319,11 @@ class TrainingMixin:
         if resume is None:
             self.n_iter_ = 0
         score_validation = None
-        self._fit_progress = {"n_samples": data.X.shape[0], "resumable": False}
+        self._fit_progress = {
+            "n_samples": data.X.shape[0],
+            "resumable": False,
+            "dropout_seed": self._dropout_seed(resume),
+        }
         if self.early_stopping:  # never with partial_fit (see _fit)
             data, validation = self._start_early_stopping(data, validation, resume)
             score_validation = self._validation_scorer(validation)
@@ -367,6 +373,17 @@ class TrainingMixin:
                 stacklevel=2,
             )
 
+    def _dropout_seed(self, resume):
+        """The seed of this fit's dropout masks (None without dropout, which
+        then draws nothing): the seed of the fit that ``resume`` continues,
+        or drawn from the fit's random state before anything else of the fit
+        is, so that a weighted fit and its repeated rows draw the same one."""
+        if self.dropout == 0:
+            return None
+        if resume is not None:
+            return resume["dropout_seed"]
+        return int(self._random_state.randint(2**63, dtype=np.int64))
+
     def _epoch_runner(self, data, incremental, restart):
         """The function running one epoch, and the optimizer it updates with.
 
@@ -374,14 +391,19 @@ class TrainingMixin:
         onto the flat vectors; another namespace updates the fitted arrays
         themselves, with Y and the weights moved to its device once. Both keep
         the optimizer state in one layout and share one epoch loop,
-        ``_run_epoch``.
+        ``_run_epoch``. With dropout, the rows' keys (see
+        ``_network.row_keys``) are hashed on the host once: X of another
+        namespace is copied to the host for it.
         """
         X, Y, sample_weight, xp, device = data
+        keys = None if self.dropout == 0 else _network.row_keys(to_numpy(X))
         if xp is np:
             X, Y, workspace = self._make_workspace(X, Y, incremental)
             optimizer = self._make_optimizer(workspace.params, xp, restart)
             optimizer.fuse()
-            step = functools.partial(self._workspace_step, X, Y, workspace, optimizer)
+            step = functools.partial(
+                self._workspace_step, X, Y, workspace, optimizer, keys
+            )
             batch_size = workspace.Z1.shape[0]
         else:
             params = self._params
@@ -389,7 +411,9 @@ class TrainingMixin:
                 X, *from_numpy([Y, sample_weight], xp, device), xp, device
             )
             optimizer = self._make_optimizer(params, xp, restart)
-            step = functools.partial(self._portable_step, on_device, params, optimizer)
+            step = functools.partial(
+                self._portable_step, on_device, params, optimizer, keys
+            )
             batch_size = self._batch_size(X.shape[0])
         run = functools.partial(
             self._run_epoch, X.shape[0], batch_size, sample_weight, step, xp, device
@@ -519,9 +543,10 @@ class TrainingMixin:
     def _run_epoch(self, n_samples, batch_size, host_weights, step, xp, device):
         """One pass over the data in minibatches; appends the epoch's loss.
 
-        ``step(index, sw)`` trains on one minibatch and returns its loss:
-        ``index`` selects its rows (a slice, or indices in X's namespace) and
-        ``sw`` holds their host weights. The order comes from the host's
+        ``step(index, rows, sw)`` trains on one minibatch and returns its
+        loss: ``index`` selects its rows (a slice, or indices in X's
+        namespace), ``rows`` the same on the host and ``sw`` holds their host
+        weights. The order comes from the host's
         random state, moved to X's device once; each minibatch's total weight
         comes from the host's weights; the loss adds up in X's namespace and
         is read once: on a device, no minibatch waits for it.
@@ -538,33 +563,37 @@ class TrainingMixin:
             weight = batch.stop - batch.start if sw is None else float(sw.sum())
             if weight == 0:
                 continue  # a minibatch of zero total weight carries no gradient
-            loss = step(batch if indices is None else indices[batch], sw)
+            loss = step(batch if indices is None else indices[batch], rows, sw)
             total_loss = total_loss + loss * weight
             total_weight += weight
         self.t_ += n_samples
         self._append_loss(float(total_loss) / total_weight if total_weight else 0.0, xp)
 
-    def _workspace_step(self, X, Y, workspace, optimizer, rows, sw):
+    def _workspace_step(self, X, Y, workspace, optimizer, keys, index, rows, sw):
         """One NumPy minibatch, gathered into and computed in the workspace."""
-        X_batch, Y_batch = workspace.minibatch(X, Y, rows)
-        n = X_batch.shape[0]
-        mask = None if workspace.mask is None else workspace.mask[:n]
+        X_batch, Y_batch = workspace.minibatch(X, Y, index)
+        mask = None
+        if keys is not None:
+            out = workspace.mask[: X_batch.shape[0]]
+            mask = self._dropout_mask(keys, rows, out.dtype, out, workspace.draws)
         loss, _ = _network.loss_and_gradients(
             *(X_batch, Y_batch, workspace.params, *self._network_args(), sw),
             workspace,
-            mask=self._dropout_mask(n, workspace.theta.dtype, mask),
+            mask=mask,
         )
         optimizer.update_params([workspace.theta], [workspace.grad])
         return loss
 
-    def _portable_step(self, data, params, optimizer, index, _host_sw):
+    def _portable_step(self, data, params, optimizer, keys, index, rows, _host_sw):
         """One minibatch in X's namespace, its weights taken on the device."""
         X, Y, sample_weight, xp, device = data
         X_batch, Y_batch, sw = (
             _network.take_rows(a, index, xp) for a in (X, Y, sample_weight)
         )
-        # The mask is drawn on the host, as NumPy draws it, and moved once.
-        mask = self._dropout_mask(X_batch.shape[0], host_dtype(X_batch, xp))
+        # The mask is computed on the host, as NumPy computes it, and moved once.
+        mask = None
+        if keys is not None:
+            mask = self._dropout_mask(keys, rows, host_dtype(X_batch, xp))
         loss, grads = _network.loss_and_gradients(
             *(X_batch, Y_batch, params, *self._network_args(), sw),
             xp=xp,
@@ -573,15 +602,19 @@ class TrainingMixin:
         optimizer.update_params(params, grads)
         return loss
 
-    def _dropout_mask(self, n_rows, dtype, out=None):
-        """The dropout mask of a minibatch of ``n_rows`` rows, drawn from the
-        fit's random state (into ``out`` when given); None without dropout,
-        which then draws nothing."""
-        if self.dropout == 0:
-            return None
-        shape = (n_rows, int(self.hidden_layer_size))
+    def _dropout_mask(self, keys, rows, dtype, out=None, scratch=None):
+        """The dropout mask of the minibatch ``rows`` (into ``out`` when
+        given), a function of the fit's seed, the epoch (the model's count of
+        epochs before it, going on over warm starts) and the rows' ``keys``."""
         return _network.dropout_mask(
-            self._random_state, shape, self.dropout, dtype, out
+            self._fit_progress["dropout_seed"],
+            len(self.loss_curve_),
+            keys[rows],
+            int(self.hidden_layer_size),
+            self.dropout,
+            dtype,
+            out,
+            scratch,
         )
 
     def _append_loss(self, loss, xp=np):

@@ -87,13 +87,17 @@ def assert_identical(a, b):
         assert a == b or (a != a and b != b), (a, b)
 
 
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
 @pytest.mark.parametrize("early_stopping", [False, True])
 @pytest.mark.parametrize("solver", ["adam", "sgd", "gd"])
 def test_a_resumed_fit_is_the_uninterrupted_fit_bit_for_bit(
-    solver, early_stopping, digits, tmp_path
+    solver, early_stopping, dropout, digits, tmp_path
 ):
     # tol=0.05: the stopping counter moves, and matters, without stopping.
+    # With dropout, the resumed fit reuses the seed of the masks of the fit
+    # it continues (drawn once per fit, before the generator moves on).
     params = dict(solver=solver, early_stopping=early_stopping, shuffle=True)
+    params.update(dropout=dropout)
     params.update(tol=0.05, n_iter_no_change=30)
     full = make(**params).fit(*digits)
     resumed = crash_and_resume(make(**params), *digits, tmp_path)
@@ -229,7 +233,8 @@ def test_a_resume_that_is_not_the_same_fit_is_refused(digits, tmp_path):
     path = tmp_path / "epoch_0010.skops"
     cases = [
         ({"solver": "sgd"}, X, "the optimizer state is not one of solver='sgd'"),
-        ({"early_stopping": False}, X, "a fit with early_stopping=False needs"),
+        ({"early_stopping": False}, X, "a fit with early_stopping=False and"),
+        ({"dropout": 0.2}, X, "early_stopping=True and dropout=0.2 needs"),
         ({"max_iter": 10}, X, "n_iter_=10 and max_iter=10"),
         ({}, X[:200], "trained on 300 samples, this one on 200"),
     ]
@@ -305,15 +310,15 @@ def test_the_stand_in_for_old_scikit_learn_saves_the_same_files(
     assert_identical(fitted_state(resumed), fitted_state(full))
 
 
-def test_resume_under_dispatch(device_xp, digits, tmp_path):
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+def test_resume_under_dispatch(device_xp, dropout, digits, tmp_path):
     xp, device = device_xp
     X = xp.asarray(digits[0], device=device)
     y = digits[1]
-    full = make(early_stopping=True).fit(X, y)
+    full = make(early_stopping=True, dropout=dropout).fit(X, y)
+    crashing = make(early_stopping=True, dropout=dropout)
     with pytest.raises(RuntimeError):
-        make(early_stopping=True).set_callbacks(Checkpoint(tmp_path), Crash(12)).fit(
-            X, y
-        )
+        crashing.set_callbacks(Checkpoint(tmp_path), Crash(12)).fit(X, y)
     checkpoint = move_to(load(tmp_path / "epoch_0010.skops"), xp, device)
     resumed = checkpoint.set_params(warm_start=True).fit(X, y)
     assert_identical(
@@ -332,6 +337,14 @@ def _resume_edit(**changes):
     return edit
 
 
+def _dropout_edit(seed):
+    def edit(model):
+        model.dropout = 0.2
+        model._resume["dropout_seed"] = seed
+
+    return edit
+
+
 def _zero_key_generator():
     generator = np.random.RandomState(0)
     state = list(generator.get_state())
@@ -344,6 +357,22 @@ HOSTILE = {
     "an unknown key": (
         _resume_edit(extra=1),
         r"_resume has the keys \[.*'extra'.*\]; a fit with early_stopping=True",
+    ),
+    "a dropout seed without dropout": (
+        _resume_edit(dropout_seed=5),
+        r"_resume has the keys \[.*'dropout_seed'.*\]; .* and dropout=0.0 needs",
+    ),
+    "dropout without its seed": (
+        lambda m: setattr(m, "dropout", 0.2),
+        r"_resume has the keys .*; .* and dropout=0.2 needs \[.*'dropout_seed'",
+    ),
+    "a dropout seed past 63 bits": (
+        _dropout_edit(2**63),
+        r"_resume\['dropout_seed'\]=9223372036854775808 is not an int in \[0, 2",
+    ),
+    "a float dropout seed": (
+        _dropout_edit(1.5),
+        r"_resume\['dropout_seed'\]=1.5 is not an int",
     ),
     "a count for a generator": (
         _resume_edit(random_state=5),

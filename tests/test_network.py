@@ -565,10 +565,88 @@ def test_column_layout_gives_the_row_layout_gradients():
 
 def _dropout_problem(output, p=0.4, seed=3):
     X, Y, params, out_activation = make_problem(output)
-    mask = _network.dropout_mask(
-        np.random.RandomState(seed), (X.shape[0], params[0].shape[1]), p, X.dtype
-    )
+    keys = _network.row_keys(X)
+    mask = _network.dropout_mask(seed, 0, keys, params[0].shape[1], p, X.dtype)
     return X, Y, params, out_activation, mask
+
+
+# An independent reference of the masks: splitmix64 in Python integers, one
+# element at a time, from the formulas of the docstrings.
+M64 = 2**64 - 1
+
+
+def splitmix64(state):
+    z = state & M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+
+def reference_key(row):
+    """sum_j mix(bits(x_j) ^ c_j) over the nonzero x_j, c_j = mix((j + 1) GAMMA)."""
+    key = 0
+    for j, x in enumerate(row):
+        if x != 0:
+            bits = int(np.float64(x).view(np.uint64))
+            key += splitmix64(bits ^ splitmix64((j + 1) * _network.GAMMA))
+    return key & M64
+
+
+def reference_mask(seed, epoch, key, n_hidden, p):
+    r = splitmix64(key ^ splitmix64(seed + (epoch + 1) * _network.GAMMA))
+    words = [splitmix64(r + (j + 1) * _network.GAMMA) for j in range(n_hidden)]
+    return [((z >> 11) * 2.0**-53 >= p) / (1 - p) for z in words]
+
+
+def test_row_keys_and_masks_match_a_scalar_reference():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(6, 5)) * (rng.uniform(size=(6, 5)) < 0.6)
+    X[0, 1], X[1] = -0.0, 0.0  # -0.0, and a row of zeros (key 0)
+    keys = _network.row_keys(X)
+    assert [int(k) for k in keys] == [reference_key(row) for row in X]
+    assert keys[1] == 0
+    seed = int(rng.randint(2**63, dtype=np.int64))
+    for epoch in (0, 7):
+        D = _network.dropout_mask(seed, epoch, keys, 9, 0.3, np.float64)
+        expected = [reference_mask(seed, epoch, int(k), 9, 0.3) for k in keys]
+        assert_array_equal(D, np.array(expected))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dense_and_csr_rows_have_the_same_keys(dtype, monkeypatch):
+    """Zeros add nothing, stored or not, -0.0 included; different rows have
+    different keys; float32 values the keys of their float64 values. Chunks
+    of 7 elements (one row of 4 columns at a time) give the same keys."""
+    rng = np.random.RandomState(1)
+    X = (rng.normal(size=(40, 4)) * (rng.uniform(size=(40, 4)) < 0.7)).astype(dtype)
+    csr = sp.csr_array(X)
+    csr.data[::3] = 0  # explicit zeros, stored
+    dense = csr.toarray()
+    dense[dense == 0] = -0.0
+    keys = _network.row_keys(dense)
+    assert_array_equal(keys, _network.row_keys(csr))
+    assert_array_equal(keys, _network.row_keys(dense.astype(np.float64)))
+    monkeypatch.setattr(_network, "KEY_CHUNK", 7)
+    assert_array_equal(keys, _network.row_keys(dense))
+    assert_array_equal(keys, _network.row_keys(csr))
+    assert len(set(keys.tolist())) == len({tuple(row) for row in dense + 0.0})
+
+
+def test_a_row_s_mask_is_that_of_its_content_not_its_position():
+    """Repeated rows share their mask; reordering the rows reorders the
+    mask's rows; another epoch or seed gives other masks."""
+    rng = np.random.RandomState(2)
+    X = rng.uniform(size=(30, 6))
+    X = np.vstack([X, X[:4]])
+    keys = _network.row_keys(X)
+    D = _network.dropout_mask(11, 3, keys, 50, 0.5, "f8")
+    assert_array_equal(D[30:], D[:4])
+    order = rng.permutation(len(X))
+    reordered = _network.dropout_mask(11, 3, keys[order], 50, 0.5, "f8")
+    assert_array_equal(reordered, D[order])
+    for seed, epoch in [(11, 4), (12, 3)]:
+        other = _network.dropout_mask(seed, epoch, keys, 50, 0.5, "f8")
+        assert (other != D).mean() > 0.4
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
@@ -614,21 +692,43 @@ def test_dropout_mask_keeps_units_with_probability_one_minus_p(p):
     rate off by 1% of p (or a missing 1 / (1 - p)) is far outside the bound.
     """
     n = 400_000
-    D = _network.dropout_mask(np.random.RandomState(0), (n // 100, 100), p, "f8")
+    keys = _network.row_keys(np.random.RandomState(0).uniform(size=(n // 100, 3)))
+    D = _network.dropout_mask(5, 0, keys, 100, p, "f8")
     assert set(np.unique(D)) == {0.0, 1 / (1 - p)}
     bound = 6 * np.sqrt(p / (1 - p) / n)
     assert abs(D.mean() - 1) < bound
     assert abs((D == 0).mean() - p) < 6 * np.sqrt(p * (1 - p) / n)
 
 
+def test_dropout_masks_are_uncorrelated_across_units_rows_and_epochs():
+    """Correlations of the kept indicators M over N pairs have a standard
+    error of 1 / sqrt(N) when independent: each is within 6 / sqrt(N). Units
+    j and j + 1 of a row; rows i and i + 1 of a unit (rows that differ in
+    one value by 1); a row's unit in epochs e and e + 1."""
+    X = np.zeros((4000, 2))
+    X[:, 0] = np.arange(4000)
+    keys = _network.row_keys(X)
+    M0 = _network.dropout_mask(9, 0, keys, 64, 0.5, "f8") > 0
+    M1 = _network.dropout_mask(9, 1, keys, 64, 0.5, "f8") > 0
+    pairs = {
+        "units": (M0[:, :-1], M0[:, 1:]),
+        "rows": (M0[:-1], M0[1:]),
+        "epochs": (M0, M1),
+    }
+    for name, (a, b) in pairs.items():
+        r = np.corrcoef(a.ravel(), b.ravel())[0, 1]
+        assert abs(r) < 6 / np.sqrt(a.size), name
+
+
 def test_dropped_hidden_layer_is_unbiased():
-    """The mean of A1 D over many masks is A1 (per unit, 6 standard errors)."""
+    """The mean of A1 D over the masks of many epochs is A1 (per unit, 6
+    standard errors)."""
     X, _, params, _ = make_problem("multiclass")
     A1, _ = _network.forward(X, params, "relu", "softmax")
-    rng, p, draws = np.random.RandomState(1), 0.3, 20_000
+    keys, p, draws = _network.row_keys(X), 0.3, 20_000
     total = np.zeros_like(A1)
-    for _ in range(draws):
-        mask = _network.dropout_mask(rng, A1.shape, p, A1.dtype)
+    for epoch in range(draws):
+        mask = _network.dropout_mask(1, epoch, keys, A1.shape[1], p, A1.dtype)
         total += _network.forward(X, params, "relu", "softmax", mask=mask)[0]
     sigma = A1 * np.sqrt(p / (1 - p) / draws)  # the std of the mean of A1 D
     assert np.all(np.abs(total / draws - A1) <= 6 * sigma + 1e-12)
@@ -636,23 +736,30 @@ def test_dropped_hidden_layer_is_unbiased():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_dropout_mask_has_the_dtype_and_the_same_draws_in_every_dtype(dtype):
-    D = _network.dropout_mask(np.random.RandomState(0), (50, 7), 0.25, dtype)
-    D64 = _network.dropout_mask(np.random.RandomState(0), (50, 7), 0.25, "f8")
+    keys = _network.row_keys(np.random.RandomState(0).uniform(size=(50, 3)))
+    D = _network.dropout_mask(3, 2, keys, 7, 0.25, dtype)
+    D64 = _network.dropout_mask(3, 2, keys, 7, 0.25, "f8")
     assert D.dtype == dtype
-    assert_array_equal(D == 0, D64 == 0)
+    assert_array_equal(D, D64.astype(dtype))
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_dropout_workspace_steps_match_the_plain_path(activation, order):
-    """Minibatches of 10, 10 and 3 rows through one workspace with masks."""
+    """Minibatches of 10, 10 and 3 rows through one workspace, their masks
+    computed into its arrays."""
     X, Y, params = make_workspace_problem("softmax")
     workspace = _network.Workspace(params, 10, order=order, dropout=True)
-    rng = np.random.RandomState(0)
+    keys = _network.row_keys(X)
     args = (activation, "softmax", 1e-2)
     for batch in (slice(0, 10), slice(10, 20), slice(20, 23)):
         n = batch.stop - batch.start
-        mask = _network.dropout_mask(rng, (n, 5), 0.5, X.dtype, workspace.mask[:n])
+        out = workspace.mask[:n]
+        mask = _network.dropout_mask(
+            0, 1, keys[batch], 5, 0.5, X.dtype, out, workspace.draws
+        )
+        assert mask is out
+        assert_array_equal(mask, _network.dropout_mask(0, 1, keys[batch], 5, 0.5, "f8"))
         X_b = np.asarray(X[batch], order=order)
         loss, grads = _network.loss_and_gradients(
             X_b, Y[batch], workspace.params, *args, workspace=workspace, mask=mask

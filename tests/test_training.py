@@ -352,7 +352,9 @@ def reference_fit(
     X, y, n_hidden, solver, epochs, batch_size, lr, alpha, seed, dropout=0.0
 ):
     """A plain training loop: fancy-indexed minibatches, reference gradients;
-    with dropout, a mask drawn after each minibatch's rows."""
+    with dropout, the masks of a seed drawn after the initial weights, a
+    function of the epoch and of each row's key (``_network.dropout_mask``,
+    checked against a scalar reference in test_network.py)."""
     rng = np.random.RandomState(seed)
     classes = np.unique(y)
     Y = np.eye(len(classes), dtype=X.dtype)[np.searchsorted(classes, y)]
@@ -363,15 +365,18 @@ def reference_fit(
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
     t, curve = 0, []
-    for _ in range(epochs):
+    if dropout:
+        seed, keys = rng.randint(2**63, dtype=np.int64), _network.row_keys(X)
+    for epoch in range(epochs):
         rows = rng.permutation(len(X)) if solver == "adam" else np.arange(len(X))
         total = 0.0
         for start in range(0, len(X), batch_size):
             idx = rows[start : start + batch_size]
             mask = None
             if dropout:
-                kept = rng.uniform(size=(len(idx), n_hidden)) >= dropout
-                mask = kept / (1 - dropout)
+                mask = _network.dropout_mask(
+                    int(seed), epoch, keys[idx], n_hidden, dropout, X.dtype
+                )
             loss, grads = reference_loss_and_gradients(
                 X[idx], Y[idx], params, "relu", "softmax", alpha, None, mask
             )
@@ -948,3 +953,60 @@ def test_fit_memory_with_dropout_bounds_the_measured_peak(solver):
         3000, 150, 60, 4, X.dtype, solver, "auto", True, "relu", False, 0.5
     )
     assert 0.75 * bound <= peak <= bound
+
+
+def _dropout_fit(X, y, **params):
+    defaults = dict(hidden_layer_size=12, dropout=0.4, max_iter=4, random_state=0)
+    clf = TwoLayerNNClassifier(**{**defaults, **params})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return clf.fit(X, y)
+
+
+def _assert_same_model(a, b, atol=1e-10):
+    for got, ref in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        assert_allclose(got, ref, rtol=0, atol=atol)
+    assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-10)
+
+
+def test_dropout_masks_follow_the_rows_not_their_order():
+    """A row's mask is a function of its content and the epoch: full-batch
+    fits of the rows in another order, and a shuffled and an unshuffled
+    batch of all the rows, are the same fit up to the order of the sums."""
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:200] / 16, y[:200]
+    order = np.random.RandomState(1).permutation(len(y))
+    gd = dict(solver="gd", learning_rate_init=0.5)
+    _assert_same_model(_dropout_fit(X, y, **gd), _dropout_fit(X[order], y[order], **gd))
+    adam = dict(batch_size=len(y), learning_rate_init=0.01)
+    _assert_same_model(
+        _dropout_fit(X, y, shuffle=True, **adam),
+        _dropout_fit(X, y, shuffle=False, **adam),
+    )
+
+
+@pytest.mark.parametrize("solver", ["adam", "gd"])
+def test_dropout_fits_of_dense_and_csr_x_are_the_same(solver):
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:200] / 16, y[:200]  # about half the pixels are 0
+    dense = _dropout_fit(X, y, solver=solver)
+    _assert_same_model(dense, _dropout_fit(scipy.sparse.csr_array(X), y, solver=solver))
+
+
+def test_dropout_draws_one_seed_per_fit_and_nothing_without_dropout():
+    """dropout=0 leaves the generator where a fit always left it; dropout > 0
+    draws one 63-bit seed after the initial weights, and nothing per step."""
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:100] / 16, y[:100]
+    params = dict(solver="gd", max_iter=3)
+    without = _dropout_fit(X, y, dropout=0.0, **params)._random_state
+    with_dropout = _dropout_fit(X, y, **params)._random_state
+    with_dropout_adam = _dropout_fit(X, y, shuffle=False, max_iter=3)._random_state
+    expected = np.random.RandomState(0)
+    _network.init_params(64, 12, 10, "relu", expected, np.float64)
+    assert without.get_state()[2] == expected.get_state()[2]
+    assert_array_equal(without.get_state()[1], expected.get_state()[1])
+    expected.randint(2**63, dtype=np.int64)
+    for state in (with_dropout, with_dropout_adam):
+        assert state.get_state()[2] == expected.get_state()[2]
+        assert_array_equal(state.get_state()[1], expected.get_state()[1])

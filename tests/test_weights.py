@@ -129,13 +129,18 @@ def test_unit_weights_are_no_weights_under_array_api_dispatch(device_xp):
     assert weighted.loss_curve_ == reference.loss_curve_
 
 
-@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+@pytest.mark.parametrize(
+    "solver, dropout", [("gd", 0.0), ("lbfgs", 0.0), ("gd", 0.3), ("gd", 0.7)]
+)
 @pytest.mark.parametrize("target", ["multiclass", "binary", "multilabel"])
 @pytest.mark.parametrize("alpha", [0.0, 1e-2])
-def test_integer_weights_equal_repeated_rows(solver, target, alpha):
+def test_integer_weights_equal_repeated_rows(solver, dropout, target, alpha):
     # Full-batch solvers see the same loss and gradient, up to the order of
     # the sums: the fitted weights agree to rounding. A weight of 0 removes
     # its row. (Minibatch solvers draw other batches from repeated rows.)
+    # With dropout, a row's mask is a function of its content and the epoch
+    # (see _network.dropout_mask): its copies share the mask of the weighted
+    # row, and the seed is drawn before anything depends on the row count.
     X, y = digits(target=target)
     k = np.random.RandomState(0).randint(0, 4, len(y))
     k[:3] = [1, 2, 3]  # every class keeps a positive weight
@@ -146,6 +151,7 @@ def test_integer_weights_equal_repeated_rows(solver, target, alpha):
         alpha=alpha,
         learning_rate_init=0.5,
         random_state=0,
+        dropout=dropout,
     )
     weighted = fit(params, X, y, sample_weight=k)
     repeated = fit(params, np.repeat(X, k, axis=0), np.repeat(y, k, axis=0))
