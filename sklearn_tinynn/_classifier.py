@@ -151,9 +151,12 @@ class TwoLayerNNClassifier(
     dropout : float, default=0.0
         Probability ``p`` in [0, 1) of dropping each hidden unit during
         training ('adam', 'sgd' and 'gd'): inverted dropout multiplies the
-        hidden layer by ``M / (1 - p)``, ``M`` a Bernoulli(1 - p) mask drawn
-        for each minibatch from ``random_state``, so that a fit stays
-        reproducible; predictions use the whole network, unchanged. The
+        hidden layer by ``M / (1 - p)``, ``M`` a Bernoulli(1 - p) mask. A
+        row's mask is a function of a seed drawn from ``random_state`` once
+        per fit, of the epoch and of the row's content (not of its place),
+        so that a fit stays reproducible and an integer sample weight still
+        equals repeated rows; identical rows share their mask in an epoch.
+        Predictions use the whole network, unchanged. The
         recorded training loss is that of the dropped network. Not with
         'lbfgs', whose line searches need a deterministic loss. Not in
         MLPClassifier.
