@@ -241,7 +241,7 @@ class Workspace:
         if dropout:
             self.mask = np.empty((batch_size, n_hidden), dtype, order=order)
             self.A1_train = np.empty((batch_size, n_hidden), dtype, order=order)
-            self.draws = [np.empty((batch_size, n_hidden), np.uint64) for _ in "zt"]
+            self.draws = [np.empty((batch_size, n_hidden), np.uint64) for _ in range(2)]
         self.X = self.Y = None  # sized by the first call to ``minibatch``
 
     def minibatch(self, X, Y, rows):
@@ -380,6 +380,9 @@ def row_keys(X):
     for start in range(0, n, rows):
         block = X[start : start + rows]
         if sp.issparse(block):
+            if not block.has_canonical_format:  # duplicates add up, as in X
+                block = block.copy()
+                block.sum_duplicates()
             indptr = block.indptr
             terms = _element_terms(block.data, columns[block.indices])
             sums = np.concatenate([[np.uint64(0)], np.cumsum(terms, dtype=np.uint64)])

@@ -632,6 +632,14 @@ def test_dense_and_csr_rows_have_the_same_keys(dtype, monkeypatch):
     assert len(set(keys.tolist())) == len({tuple(row) for row in dense + 0.0})
 
 
+def test_duplicate_csr_entries_count_as_their_sum():
+    data, indices, indptr = [0.5, 1.0, 0.5], [2, 0, 2], [0, 3]
+    duplicates = sp.csr_array((data, indices, indptr), shape=(1, 4))
+    assert not duplicates.has_canonical_format
+    dense = np.array([[1.0, 0.0, 1.0, 0.0]])
+    assert_array_equal(_network.row_keys(duplicates), _network.row_keys(dense))
+
+
 def test_a_row_s_mask_is_that_of_its_content_not_its_position():
     """Repeated rows share their mask; reordering the rows reorders the
     mask's rows; another epoch or seed gives other masks."""
