@@ -218,7 +218,8 @@ class Workspace:
     dropout : bool, default=False
         Whether to hold the arrays of dropout: ``mask`` receives the mask D
         of each minibatch (see :func:`dropout_mask`), ``draws`` the two
-        uint64 arrays of its random words and ``A1_train`` the hidden layer
+        uint64 arrays of its random words (``MASK_ROWS`` rows at most) and
+        ``A1_train`` the hidden layer
         A1 D; all are None without dropout.
     """
 
@@ -241,7 +242,8 @@ class Workspace:
         if dropout:
             self.mask = np.empty((batch_size, n_hidden), dtype, order=order)
             self.A1_train = np.empty((batch_size, n_hidden), dtype, order=order)
-            self.draws = [np.empty((batch_size, n_hidden), np.uint64) for _ in range(2)]
+            words = (min(batch_size, MASK_ROWS), n_hidden)
+            self.draws = [np.empty(words, np.uint64) for _ in range(2)]
         self.X = self.Y = None  # sized by the first call to ``minibatch``
 
     def minibatch(self, X, Y, rows):
@@ -322,9 +324,11 @@ def training_workspace(params, Y, batch_size, full_batch, dropout=False):
 # seed s. uint64 arithmetic wraps around modulo 2**64, as the algorithm wants.
 GAMMA = 0x9E3779B97F4A7C15
 _MIX = ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB), (31, None))
-# Elements of X hashed at a time by ``row_keys``: its temporaries stay at a
-# few MiB whatever the size of X.
+# Elements of X hashed at a time by ``row_keys``, and rows of a dropout mask
+# computed at a time: their temporaries stay at a few MiB whatever the size
+# of X and of the batch.
 KEY_CHUNK = 2**16
+MASK_ROWS = 256
 
 
 def _mix(z, tmp):
@@ -417,8 +421,10 @@ def dropout_mask(seed, epoch, keys, n_hidden, p, dtype, out=None, scratch=None):
     (splitmix64's streams, see ``_mix``), so that a row and its copies get
     the same mask in an epoch, wherever they are. The mask is the same in
     every dtype (``dtype``, the mask's); ``out``, an array ``(len(keys),
-    n_hidden)`` of ``dtype``, receives it, and ``scratch``, two uint64
-    arrays of at least that shape, hold the words (new arrays otherwise).
+    n_hidden)`` of ``dtype``, receives it. The words are computed a block of
+    rows at a time into ``scratch``, two uint64 arrays ``(rows, n_hidden)``
+    (new arrays of ``MASK_ROWS`` rows otherwise), so that a full batch
+    needs no words for all its rows at once.
 
     Examples
     --------
@@ -433,15 +439,20 @@ def dropout_mask(seed, epoch, keys, n_hidden, p, dtype, out=None, scratch=None):
     r = keys ^ _stream([seed], [epoch + 1])[0, 0]
     _mix(r, np.empty_like(r))
     if scratch is None:
-        scratch = [np.empty((n, n_hidden), np.uint64) for _ in range(2)]
-    z, tmp = (a[:n] for a in scratch)
-    np.add(r[:, None], _steps(np.arange(1, n_hidden + 1)), out=z)
-    _mix(z, tmp)
+        shape = (min(n, MASK_ROWS), n_hidden)
+        scratch = [np.empty(shape, np.uint64) for _ in range(2)]
     if out is None:
         out = np.empty((n, n_hidden), dtype)
+    steps = _steps(np.arange(1, n_hidden + 1))
     # u >= p, i.e. z >> 11 >= ceil(p 2**53), i.e. z >= ceil(p 2**53) 2**11:
     # p 2**53 is exact in float64, so the threshold is too.
-    np.greater_equal(z, math.ceil(p * 2**53) << 11, out=out)
+    threshold = math.ceil(p * 2**53) << 11
+    chunk = max(1, scratch[0].shape[0])
+    for start in range(0, n, chunk):  # the words of ``chunk`` rows at a time
+        rows = slice(start, min(start + chunk, n))
+        z, tmp = (a[: rows.stop - start] for a in scratch)
+        np.add(r[rows, None], steps, out=z)
+        np.greater_equal(_mix(z, tmp), threshold, out=out[rows])
     out *= out.dtype.type(1 / (1 - p))
     return out
 
@@ -481,9 +492,10 @@ def fit_memory(
     'gelu' and 'silu' (which keep ``A1`` beside ``Z1``), 0 for 'identity'. Early
     stopping adds ``s n (d + k) + 32 n + 2 s P`` (the held-out split copies X
     and Y, and the best parameters are kept); sample weights (not counted) add ``s n``.
-    Dropout adds ``(2 s + 16) b h + 16 b`` to a step (the mask, the dropped
-    hidden layer, the two uint64 arrays of the mask's words and the rows'
-    words) and ``8 n`` for the rows' keys; hashing them, before the training
+    Dropout adds ``2 s b h + 16 min(b, 256) h + 16 b`` to a step (the mask,
+    the dropped hidden layer, the two uint64 arrays of the mask's words, of
+    at most ``MASK_ROWS`` = 256 rows, and the rows' words) and ``8 n`` for
+    the rows' keys; hashing them, before the training
     arrays exist, holds the initial parameters and ``32 c`` (``c``, the
     elements of a dense X hashed at a time, see :func:`row_keys`).
 
@@ -502,7 +514,7 @@ def fit_memory(
     held = s * n * k + 32 * n
     hashing = 0
     if dropout > 0 and solver != "lbfgs":
-        step += (2 * s + 16) * b * h + 16 * b
+        step += 2 * s * b * h + 16 * min(b, MASK_ROWS) * h + 16 * b
         held += 8 * n
         hashing = s * P + 32 * min(n * d, max(KEY_CHUNK, d))
     if early_stopping:

@@ -751,6 +751,20 @@ def test_dropout_mask_has_the_dtype_and_the_same_draws_in_every_dtype(dtype):
     assert_array_equal(D, D64.astype(dtype))
 
 
+def test_dropout_mask_by_blocks_of_rows_is_the_whole_mask(monkeypatch):
+    """Words of 4 rows at a time (given scratch arrays, or MASK_ROWS = 3)
+    give the mask of 10 rows computed at once."""
+    keys = _network.row_keys(np.random.RandomState(4).uniform(size=(10, 3)))
+    whole = _network.dropout_mask(8, 5, keys, 6, 0.3, "f8")
+    scratch = [np.empty((4, 6), np.uint64) for _ in range(2)]
+    assert_array_equal(
+        _network.dropout_mask(8, 5, keys, 6, 0.3, "f8", None, scratch), whole
+    )
+    monkeypatch.setattr(_network, "MASK_ROWS", 3)
+    assert_array_equal(_network.dropout_mask(8, 5, keys, 6, 0.3, "f8"), whole)
+    assert_array_equal(whole, [reference_mask(8, 5, int(k), 6, 0.3) for k in keys])
+
+
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_dropout_workspace_steps_match_the_plain_path(activation, order):
