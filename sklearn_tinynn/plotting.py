@@ -444,7 +444,9 @@ class LearningRateFinderDisplay:
     Draws the smoothed loss of each step of
     :func:`~sklearn_tinynn.lr_range_test` against its learning rate, on a
     logarithmic x-axis, the raw losses faintly behind it, and a vertical
-    line at the suggested rate.
+    line at the suggested rate. The y-axis runs from 0 to twice the first
+    smoothed loss (less if no loss is that high): the climb at the largest
+    rates shows, without its spikes flattening the rest of the curve.
 
     It is recommended to use :meth:`from_estimator` to create a display. All
     parameters are stored as attributes.
@@ -536,10 +538,15 @@ class LearningRateFinderDisplay:
                 self.suggestion, color=color, linestyle="--",
                 label=f"{prefix}suggestion: {self.suggestion:.3g}",
             )  # fmt: skip
+        drawn = (
+            [self.losses] if self.raw_losses is None else [self.losses, self.raw_losses]
+        )
+        highest = max(float(np.max(losses)) for losses in drawn)
         ax.set(
             xscale="log",
             xlabel="Learning rate",
             ylabel="Training loss (minibatch, with the L2 penalty)",
+            ylim=(0, min(highest, 2 * float(self.losses[0])) * 1.05),
         )
         ax.legend()
         self.ax_, self.figure_ = ax, ax.figure
