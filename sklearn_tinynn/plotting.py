@@ -518,6 +518,18 @@ class LearningRateFinderDisplay:
         -------
         display : LearningRateFinderDisplay
             The display, with the matplotlib objects in its attributes.
+
+        Examples
+        --------
+        >>> import matplotlib.pyplot as plt
+        >>> from sklearn_tinynn.plotting import LearningRateFinderDisplay
+        >>> fig, ax = plt.subplots()
+        >>> display = LearningRateFinderDisplay([1e-3, 1e-1], [2.3, 1.0]).plot(ax=ax)
+        >>> display.ax_ is ax  # the y-axis ends just above the highest loss
+        True
+        >>> round(float(display.ax_.get_ylim()[1]), 3)
+        2.415
+        >>> plt.close(fig)
         """
         plt = _pyplot("LearningRateFinderDisplay.plot")
         if ax is None:
