@@ -14,6 +14,10 @@ shape ``(fan_in, fan_out)``. The names follow the equations of the user guide::
     dZ1 = (dZ2 W2^T) * g'(Z1)
     dW1 = X^T dZ1  + (alpha / S) W1            db1 = sum_i dZ1_i
 
+With dropout (training only), a ``mask`` D = M / (1 - p), M_ij ~ Bernoulli(1 - p),
+multiplies the hidden layer: A1 D feeds the output layer in place of A1, so
+that dW2 = (A1 D)^T dZ2 and dZ1 = ((dZ2 W2^T) D) * g'(Z1).
+
 ``l_i`` is the cross-entropy of sample ``i`` (softmax outputs) or the sum of its
 binary cross-entropies (logistic outputs), and ``s_i`` its weight (1 when the
 samples are unweighted, so that ``S`` is the number of samples). Dividing the
@@ -211,9 +215,13 @@ class Workspace:
         Memory layout of ``Z1`` and ``dZ1``, as :func:`hidden_layout` chooses
         it (``Z2`` is always column-major, see ``forward``). With 'F', dW1 is
         computed as its transpose dZ1^T X into the array ``dW1T`` and copied.
+    dropout : bool, default=False
+        Whether to hold the arrays of dropout: ``mask`` receives the mask D
+        of each minibatch (see :func:`dropout_mask`) and ``A1_train`` the
+        hidden layer A1 D; both are None without dropout.
     """
 
-    def __init__(self, params, batch_size, order="C"):
+    def __init__(self, params, batch_size, order="C", dropout=False):
         shapes = [p.shape for p in params]
         self.theta = flatten(params)
         self.params = unflatten(self.theta, shapes)
@@ -228,6 +236,10 @@ class Workspace:
         self.Z2 = np.empty((n_outputs, batch_size), dtype).T  # see forward
         self.order = order
         self.dW1T = np.empty(W1.shape[::-1], dtype) if order == "F" else None
+        self.mask = self.A1_train = None
+        if dropout:
+            self.mask = np.empty((batch_size, n_hidden), dtype, order=order)
+            self.A1_train = np.empty((batch_size, n_hidden), dtype, order=order)
         self.X = self.Y = None  # sized by the first call to ``minibatch``
 
     def minibatch(self, X, Y, rows):
@@ -288,18 +300,43 @@ def rows_per_step(solver, batch_size, n_samples):
     return min(200 if batch_size == "auto" else int(batch_size), int(n_samples))
 
 
-def training_workspace(params, Y, batch_size, full_batch):
+def training_workspace(params, Y, batch_size, full_batch, dropout=False):
     """The :class:`Workspace` of a NumPy fit, and the targets Y laid out for it.
 
     X is used as it is (never copied): the hidden layer's layout follows
     :func:`hidden_layout`. A full-batch fit gets a column-major Y, the layout
     of Z2 (see ``forward``), so that A2 - Y and the loss run over contiguous
-    memory.
+    memory. With ``dropout``, the workspace holds the mask's arrays.
     """
     order = hidden_layout(batch_size, params[0].shape[1], params[0].dtype)
     if full_batch:
         Y = np.asfortranarray(Y)
-    return Y, Workspace(params, batch_size, order)
+    return Y, Workspace(params, batch_size, order, dropout)
+
+
+def dropout_mask(rng, shape, p, dtype, out=None):
+    """The dropout mask D = M / (1 - p) of ``shape``, M_ij ~ Bernoulli(1 - p).
+
+    M_ij = 1 where a uniform draw u_ij of the NumPy ``RandomState`` ``rng``
+    is at least ``p`` (probability 1 - p), 0 otherwise: A1 D keeps each
+    hidden unit with probability 1 - p, and E[A1 D] = A1. The draws are
+    float64 on the host whatever ``dtype`` (the mask's), so that a random
+    state gives the same masks in every dtype's namespace; ``out``, an array
+    of ``shape`` and ``dtype``, receives the mask.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> D = dropout_mask(np.random.RandomState(0), (2, 4), 0.5, np.float32)
+    >>> D
+    array([[2., 2., 2., 2.],
+           [0., 2., 0., 2.]], dtype=float32)
+    """
+    if out is None:
+        out = np.empty(shape, dtype)
+    np.greater_equal(rng.random_sample(shape), p, out=out)
+    out *= out.dtype.type(1 / (1 - p))
+    return out
 
 
 def fit_memory(
@@ -313,6 +350,7 @@ def fit_memory(
     shuffle=True,
     activation="relu",
     early_stopping=False,
+    dropout=0.0,
 ):
     """Bytes a NumPy fit holds beyond its dense X: an upper bound of the peak.
 
@@ -336,6 +374,8 @@ def fit_memory(
     'gelu' and 'silu' (which keep ``A1`` beside ``Z1``), 0 for 'identity'. Early
     stopping adds ``s n (d + k) + 32 n + 2 s P`` (the held-out split copies X
     and Y, and the best parameters are kept); sample weights (not counted) add ``s n``.
+    Dropout adds ``(2 s + 8) b h`` to a step: the mask, the dropped hidden
+    layer and the float64 uniform draws of the mask.
 
     Examples
     --------
@@ -349,6 +389,8 @@ def fit_memory(
     a = {"relu": 1, "identity": 0, "gelu": 4 * s, "silu": 4 * s}.get(activation, 2 * s)
     b = rows_per_step(solver, batch_size, n)
     step = s * b * (2 * h + k) + b * h * a + 4 * s * b
+    if dropout > 0 and solver != "lbfgs":
+        step += (2 * s + 8) * b * h
     held = s * n * k + 32 * n
     if early_stopping:
         held += s * n * (d + k) + 32 * n + 2 * s * P
@@ -392,12 +434,21 @@ def _product(A, B, out=None, transposed=None):
 
 
 def forward(
-    X, params, activation, out_activation, workspace=None, check=False, xp=None
+    X,
+    params,
+    activation,
+    out_activation,
+    workspace=None,
+    check=False,
+    xp=None,
+    mask=None,
 ):
     """Return ``(A1, A2)``: the hidden activations and the output probabilities.
 
     With ``out_activation=None``, ``A2`` is the output layer's logits
-    ``Z2 = A1 W2 + b2``, before the output activation.
+    ``Z2 = A1 W2 + b2``, before the output activation. With a dropout
+    ``mask`` D (training only, see :func:`dropout_mask`), ``A1`` is the
+    hidden layer as the output layer sees it, A1 D, and Z2 = (A1 D) W2 + b2.
     With a ``workspace`` they are its arrays ``Z1`` and ``Z2``, overwritten by
     the next call; otherwise new arrays. With ``check=True``, raise
     ``FloatingPointError`` when Z1 = X W1 + b1 is not finite: for finite
@@ -405,16 +456,19 @@ def forward(
     of Z1 non-finite (inf * 0 is NaN), so this checks X at a fraction
     n_hidden / n_features of the cost of checking X itself.
     """
-    _, A1, A2 = _forward_pass(
-        X, params, activation, out_activation, workspace, check, xp
+    _, _, A1_train, A2 = _forward_pass(
+        X, params, activation, out_activation, workspace, check, xp, mask
     )
-    return A1, A2
+    return A1_train, A2
 
 
-def _forward_pass(X, params, activation, out_activation, workspace, check, xp):
-    """``forward``'s ``(Z1, A1, A2)``: ``Z1`` is intact for the activations of
+def _forward_pass(
+    X, params, activation, out_activation, workspace, check, xp, mask=None
+):
+    """``(Z1, A1, A1_train, A2)``: ``Z1`` is intact for the activations of
     ``INPUT_DERIVATIVES``, whose derivative takes it; the others may have
-    overwritten it with ``A1``."""
+    overwritten it with ``A1``. ``A1_train`` is A1 D with a dropout ``mask``
+    D, ``A1`` itself without."""
     xp = np if xp is None else xp
     W1, b1, W2, b2 = params
     n = X.shape[0]
@@ -423,14 +477,28 @@ def _forward_pass(X, params, activation, out_activation, workspace, check, xp):
     if check and not bool(xp.all(xp.isfinite(Z1))):
         raise FloatingPointError("Z1 = X W1 + b1 is not finite.")
     A1 = HIDDEN_ACTIVATIONS[activation](Z1, xp)
+    A1_train = _dropped(A1, mask, workspace)
     # Z2 is column-major, computed as Z2^T = W2^T A1^T: its row reductions in
     # the softmax (and column sums for db2) then run over contiguous memory,
     # many times faster than over rows of a few outputs each.
-    Z2 = (W2.T @ A1.T).T if workspace is None else _product(A1, W2, workspace.Z2[:n])
+    if workspace is None:
+        Z2 = (W2.T @ A1_train.T).T
+    else:
+        Z2 = _product(A1_train, W2, workspace.Z2[:n])
     Z2 += b2
-    if out_activation is None:
-        return Z1, A1, Z2
-    return Z1, A1, OUTPUT_ACTIVATIONS[out_activation](Z2, xp)
+    if out_activation is not None:
+        Z2 = OUTPUT_ACTIVATIONS[out_activation](Z2, xp)
+    return Z1, A1, A1_train, Z2
+
+
+def _dropped(A1, mask, workspace):
+    """A1 D, the hidden layer under the dropout mask D (A1 itself without a
+    mask), into the workspace's ``A1_train`` when there is one."""
+    if mask is None:
+        return A1
+    if workspace is None:
+        return A1 * mask
+    return np.multiply(A1, mask, out=workspace.A1_train[: A1.shape[0]])
 
 
 def cross_entropy(Y, A2, out_activation, sample_weight=None, xp=None):
@@ -517,17 +585,22 @@ def backward(
     workspace=None,
     xp=None,
     Z1=None,
+    mask=None,
+    A1_train=None,
 ):
     """Gradients ``[dW1, db1, dW2, db2]`` of the loss L, by backpropagation.
 
-    ``A1`` and ``A2`` come from ``forward`` and are overwritten. ``Z1``, the
+    ``A1`` (the activations g(Z1)) and ``A2`` come from the forward pass and
+    are overwritten. ``Z1``, the
     hidden layer's input, is needed by the activations whose derivative takes
     it (``INPUT_DERIVATIVES``); the others' derivatives take ``A1``. With a
-    ``workspace`` the gradients are its arrays ``grads``, overwritten by the
-    next call; otherwise new arrays.
+    dropout ``mask`` D, ``A1_train`` is A1 D, the input of the output layer.
+    With a ``workspace`` the gradients are its arrays ``grads``, overwritten
+    by the next call; otherwise new arrays.
     """
     xp = np if xp is None else xp
     D1 = Z1 if activation in INPUT_DERIVATIVES else A1  # the derivative's argument
+    A1_out = A1 if mask is None else A1_train
     W1, _, W2, _ = params
     n = X.shape[0]
     S = n if sample_weight is None else xp.sum(sample_weight)
@@ -543,15 +616,17 @@ def backward(
     else:
         dZ2 *= (sample_weight / S)[:, None]
     if workspace is None:
-        dW2 = _weight_gradient(A1, dZ2, W2, alpha_over_S, None)
-        dZ1 = DERIVATIVES[activation](D1, dZ2 @ W2.T, xp)
+        dW2 = _weight_gradient(A1_out, dZ2, W2, alpha_over_S, None)
+        dA1 = _masked(dZ2 @ W2.T, mask)
+        dZ1 = DERIVATIVES[activation](D1, dA1, xp)
         dW1 = _weight_gradient(X, dZ1, W1, alpha_over_S, None)
         return [dW1, xp.sum(dZ1, axis=0), dW2, xp.sum(dZ2, axis=0)]
     dW1, db1, dW2, db2 = grads = workspace.grads
     scratch1, _, scratch2, _ = workspace.scratch
-    _weight_gradient(A1, dZ2, W2, alpha_over_S, dW2, scratch2)
+    _weight_gradient(A1_out, dZ2, W2, alpha_over_S, dW2, scratch2)
     dZ2.sum(axis=0, out=db2)
-    dZ1 = DERIVATIVES[activation](D1, _product(dZ2, W2.T, workspace.dZ1[:n]))
+    dA1 = _masked(_product(dZ2, W2.T, workspace.dZ1[:n]), mask)
+    dZ1 = DERIVATIVES[activation](D1, dA1)
     _weight_gradient(X, dZ1, W1, alpha_over_S, dW1, scratch1, workspace.dW1T)
     dZ1.sum(axis=0, out=db1)
     return grads
@@ -567,23 +642,35 @@ def loss_and_gradients(
     sample_weight=None,
     workspace=None,
     xp=None,
+    mask=None,
 ):
     """The loss L and its gradients ``[dW1, db1, dW2, db2]`` in one pass.
 
     With a ``workspace`` (NumPy only; its ``params`` are usually the ``params``
     given), the step allocates nothing of the size of the minibatch or of
     ``W1``: the gradients are the workspace's ``grads``, overwritten by the
-    next call. The loss is a Python float for NumPy, a 0-d array of ``xp``
-    otherwise.
+    next call. With a dropout ``mask`` D (see :func:`dropout_mask`; in the
+    workspace's ``mask`` when there is one), L and its gradients are those of
+    the network whose hidden layer is A1 D. The loss is a Python float for
+    NumPy, a 0-d array of ``xp`` otherwise.
     """
     xp = np if xp is None else xp
-    Z1, A1, A2 = _forward_pass(
-        X, params, activation, out_activation, workspace, False, xp
+    Z1, A1, A1_train, A2 = _forward_pass(
+        X, params, activation, out_activation, workspace, False, xp, mask
     )
     S = X.shape[0] if sample_weight is None else xp.sum(sample_weight)
     loss = cross_entropy(Y, A2, out_activation, sample_weight, xp)
     loss += penalty(params, alpha, xp) / S
     grads = backward(
-        X, Y, A1, A2, params, activation, alpha, sample_weight, workspace, xp, Z1
+        *(X, Y, A1, A2, params, activation, alpha, sample_weight, workspace, xp),
+        *(Z1, mask, A1_train),
     )
     return loss, grads
+
+
+def _masked(dA1, mask):
+    """dA1 D in place: the gradient reaches only the units the mask D kept,
+    scaled as they were."""
+    if mask is not None:
+        dA1 *= mask
+    return dA1

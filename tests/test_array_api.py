@@ -423,6 +423,27 @@ def test_y_of_another_namespace_than_X(device_xp):
     assert_on_device(moved.classes_, xp, device)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("solver", ["adam", "sgd", "gd"])
+def test_dropout_fit_matches_numpy(device_xp, solver, dtype):
+    """The masks are drawn on the host: every namespace trains with the same."""
+    xp, device = device_xp
+    X, y = problem("multiclass")
+    params = dict(
+        hidden_layer_size=5,
+        solver=solver,
+        dropout=0.4,
+        batch_size=16,
+        learning_rate_init=0.05,
+        max_iter=3,
+        random_state=0,
+    )
+    reference, moved = fit_both(params, X, y, xp, device, dtype)
+    assert_same_model(moved, reference, dtype)
+    without = TwoLayerNNClassifier(**{**params, "dropout": 0.0}).fit(X.astype(dtype), y)
+    assert not np.allclose(without.coefs_[0], reference.coefs_[0])
+
+
 def test_partial_fit_and_warm_start_match_numpy(device_xp):
     xp, device = device_xp
     X, y = problem("multiclass")

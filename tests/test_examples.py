@@ -98,6 +98,20 @@ def early_stopping_keeps_the_best_epoch(stdout):
     assert int(lowest_epoch) <= int(best) and float(last) > float(lowest)
 
 
+def dropout_keeps_the_validation_loss_lower(stdout):
+    rows = re.findall(
+        r"dropout=([\d.]+): final training loss ([\d.]+), validation loss lowest "
+        r"([\d.]+) \(epoch \d+\), final ([\d.]+)",
+        stdout,
+    )
+    (_, train0, low0, end0), (_, train5, low5, end5) = [
+        (p, *map(float, rest)) for p, *rest in rows
+    ]
+    assert end0 > low0  # without dropout the validation loss rises again
+    assert low5 < low0 and end5 < end0
+    assert train5 > train0 and end5 / train5 < end0 / train0
+
+
 def balanced_weights_help_the_rare_digits(stdout):
     results = {
         name: (float(balanced), float(eight), float(nine))
@@ -151,6 +165,48 @@ def temperature_scaling_lowers_the_log_loss(stdout):
     assert accuracy["after temperature scaling"] == accuracy["before"]
 
 
+def loss_and_accuracy_stop_where_the_text_says(stdout):
+    (agree,) = re.findall(r"agree over their first \d+ epochs: (\w+)", stdout)
+    assert agree == "True"  # "the two fits follow one path"
+    best = numbers(r"scoring on the (\w+): .* best epoch (\d+)", stdout)
+    (least,) = re.findall(r"least validation loss at epoch (\d+)", stdout)
+    assert best["loss"] == float(least)
+    # "stops improving earlier here"; "close on the test digits".
+    assert best["accuracy"] < best["loss"]
+    accuracy = numbers(r"scoring on the (\w+): .*test accuracy ([\d.]+)", stdout)
+    log_loss = numbers(r"scoring on the (\w+): .*test log loss ([\d.]+)", stdout)
+    assert abs(accuracy["accuracy"] - accuracy["loss"]) <= 0.01
+    assert abs(log_loss["accuracy"] - log_loss["loss"]) <= 0.02
+
+
+def he_starts_faster_and_derivatives_match(stdout):
+    gaps = numbers(r"(\w+): largest \|f'\(z\) - finite difference\| (\S+)", stdout)
+    assert len(gaps) == 7 and max(gaps.values()) < 1e-8
+    early = {
+        (activation, init): (float(five), float(last))
+        for activation, init, five, last in re.findall(
+            r"(\w+) +(glorot|he): training loss after 5 epochs ([\d.]+), after 40 "
+            r"([\d.]+)",
+            stdout,
+        )
+    }
+    assert len(early) == 8
+    for activation in ["relu", "leaky_relu", "gelu", "silu"]:
+        glorot, he = early[activation, "glorot"], early[activation, "he"]
+        assert he[0] < glorot[0]  # "starts faster"
+        assert abs(he[1] - glorot[1]) < 0.01  # "nearly met"
+
+
+def resumed_fit_is_the_uninterrupted_one(stdout):
+    assert "the checkpoint has run 20 of 40 epochs" in stdout
+    assert "n_iter_: 40 resumed, 40 uninterrupted" in stdout
+    assert "loss curves identical: True" in stdout
+    assert "weights identical: True" in stdout
+    # "the grey line marks the epoch of best.skops", before the crash.
+    (best,) = re.findall(r"best.skops: epoch (\d+),", stdout)
+    assert int(best) < 20
+
+
 def cosine_ends_lowest_and_the_finder_suggests_a_rate(stdout):
     (suggestion,) = re.findall(r"suggested learning_rate_init: (\S+)", stdout)
     assert 1e-3 < float(suggestion) < 0.1
@@ -163,8 +219,11 @@ def cosine_ends_lowest_and_the_finder_suggests_a_rate(stdout):
 
 
 CLAIMS = {
+    "plot_checkpoints.py": resumed_fit_is_the_uninterrupted_one,
+    "plot_activations.py": he_starts_faster_and_derivatives_match,
     "plot_class_weight.py": balanced_weights_help_the_rare_digits,
     "plot_compare_solvers.py": solvers_rank_as_the_text_says,
+    "plot_dropout.py": dropout_keeps_the_validation_loss_lower,
     "plot_early_stopping.py": early_stopping_keeps_the_best_epoch,
     "plot_grid_search.py": grid_matches_its_heat_map,
     "plot_hidden_units.py": penalty_smooths_the_hidden_units,
@@ -172,6 +231,7 @@ CLAIMS = {
     "plot_notebook_reproduced.py": notebook_page_quotes_the_example,
     "plot_partial_fit_streaming.py": streaming_matches_in_memory,
     "plot_temperature_calibration.py": temperature_scaling_lowers_the_log_loss,
+    "plot_validation_set.py": loss_and_accuracy_stop_where_the_text_says,
     "plot_onnx_export.py": onnx_agrees_with_predict,
     "plot_vs_mlpclassifier.py": both_libraries_learn_alike,
 }

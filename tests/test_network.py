@@ -337,14 +337,18 @@ def make_workspace_problem(
     return X, Y, params
 
 
-def reference_loss_and_gradients(X, Y, params, activation, out_activation, alpha, sw):
-    """The equations of the _network docstring, one new array per result."""
+def reference_loss_and_gradients(
+    X, Y, params, activation, out_activation, alpha, sw, mask=None
+):
+    """The equations of the _network docstring, one new array per result
+    (with a dropout ``mask`` D, the hidden layer g(Z1) D)."""
     W1, b1, W2, b2 = params
     g, dg = REFERENCE_ACTIVATIONS[activation]
     s = np.ones(len(X)) if sw is None else sw
     S = s.sum()
+    D = 1.0 if mask is None else mask
     Z1 = X @ W1 + b1
-    A1 = g(Z1)
+    A1 = g(Z1) * D
     Z2 = A1 @ W2 + b2
     if out_activation == "softmax":
         E = np.exp(Z2 - Z2.max(axis=1, keepdims=True))
@@ -355,7 +359,7 @@ def reference_loss_and_gradients(X, Y, params, activation, out_activation, alpha
         losses = -(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)).sum(axis=1)
     loss = (losses @ s + 0.5 * alpha * ((W1**2).sum() + (W2**2).sum())) / S
     dZ2 = (A2 - Y) * s[:, None] / S
-    dZ1 = (dZ2 @ W2.T) * dg(Z1)
+    dZ1 = (dZ2 @ W2.T) * D * dg(Z1)
     grads = [
         X.T @ dZ1 + alpha / S * W1,
         dZ1.sum(axis=0),
@@ -554,3 +558,109 @@ def test_column_layout_gives_the_row_layout_gradients():
     assert loss_c == pytest.approx(loss_f, rel=1e-12)
     for a, b in zip(grads_c, grads_f):
         assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+# ----------------------------------------------------------------- dropout
+
+
+def _dropout_problem(output, p=0.4, seed=3):
+    X, Y, params, out_activation = make_problem(output)
+    mask = _network.dropout_mask(
+        np.random.RandomState(seed), (X.shape[0], params[0].shape[1]), p, X.dtype
+    )
+    return X, Y, params, out_activation, mask
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("output", list(OUTPUTS))
+def test_dropout_gradients_match_finite_differences(activation, output):
+    """With a fixed mask the loss is a smooth function of the parameters."""
+    X, Y, params, out_activation, mask = _dropout_problem(output)
+    assert mask.mean() > 0 and (mask == 0).any()  # the mask drops some units
+    args = (activation, out_activation, 0.5)
+
+    def loss():
+        return _network.loss_and_gradients(X, Y, params, *args, mask=mask)[0]
+
+    _, grads = _network.loss_and_gradients(X, Y, params, *args, mask=mask)
+    for grad, numerical in zip(grads, numerical_gradients(loss, params)):
+        error = np.linalg.norm(grad - numerical) / (
+            np.linalg.norm(grad) + np.linalg.norm(numerical)
+        )
+        assert error <= 1e-6
+
+
+def test_dropout_loss_is_the_loss_of_the_masked_hidden_layer():
+    """The reference: the plain equations with A1 replaced by g(Z1) D."""
+    X, Y, params, out_activation, mask = _dropout_problem("multiclass")
+    W1, b1, W2, b2 = params
+    A1 = np.tanh(X @ W1 + b1) * mask
+    A2 = scipy_softmax(A1 @ W2 + b2, axis=1)
+    expected = log_loss(Y.argmax(axis=1), A2, labels=range(4))
+    loss, _ = _network.loss_and_gradients(
+        X, Y, params, "tanh", out_activation, 0.0, mask=mask
+    )
+    assert_allclose(loss, expected, rtol=1e-12)
+    A1_train, _ = _network.forward(X, params, "tanh", "softmax", mask=mask)
+    assert_allclose(A1_train, A1, rtol=1e-14)
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
+def test_dropout_mask_keeps_units_with_probability_one_minus_p(p):
+    """Values 0 or 1 / (1 - p); E[A1 D] = A1, within 6 standard errors.
+
+    The mean of N = 400,000 entries of D has standard deviation
+    sqrt(p / (1 - p) / N); the seed is fixed, so the test cannot flake, and a
+    rate off by 1% of p (or a missing 1 / (1 - p)) is far outside the bound.
+    """
+    n = 400_000
+    D = _network.dropout_mask(np.random.RandomState(0), (n // 100, 100), p, "f8")
+    assert set(np.unique(D)) == {0.0, 1 / (1 - p)}
+    bound = 6 * np.sqrt(p / (1 - p) / n)
+    assert abs(D.mean() - 1) < bound
+    assert abs((D == 0).mean() - p) < 6 * np.sqrt(p * (1 - p) / n)
+
+
+def test_dropped_hidden_layer_is_unbiased():
+    """The mean of A1 D over many masks is A1 (per unit, 6 standard errors)."""
+    X, _, params, _ = make_problem("multiclass")
+    A1, _ = _network.forward(X, params, "relu", "softmax")
+    rng, p, draws = np.random.RandomState(1), 0.3, 20_000
+    total = np.zeros_like(A1)
+    for _ in range(draws):
+        mask = _network.dropout_mask(rng, A1.shape, p, A1.dtype)
+        total += _network.forward(X, params, "relu", "softmax", mask=mask)[0]
+    sigma = A1 * np.sqrt(p / (1 - p) / draws)  # the std of the mean of A1 D
+    assert np.all(np.abs(total / draws - A1) <= 6 * sigma + 1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dropout_mask_has_the_dtype_and_the_same_draws_in_every_dtype(dtype):
+    D = _network.dropout_mask(np.random.RandomState(0), (50, 7), 0.25, dtype)
+    D64 = _network.dropout_mask(np.random.RandomState(0), (50, 7), 0.25, "f8")
+    assert D.dtype == dtype
+    assert_array_equal(D == 0, D64 == 0)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_dropout_workspace_steps_match_the_plain_path(activation, order):
+    """Minibatches of 10, 10 and 3 rows through one workspace with masks."""
+    X, Y, params = make_workspace_problem("softmax")
+    workspace = _network.Workspace(params, 10, order=order, dropout=True)
+    rng = np.random.RandomState(0)
+    args = (activation, "softmax", 1e-2)
+    for batch in (slice(0, 10), slice(10, 20), slice(20, 23)):
+        n = batch.stop - batch.start
+        mask = _network.dropout_mask(rng, (n, 5), 0.5, X.dtype, workspace.mask[:n])
+        X_b = np.asarray(X[batch], order=order)
+        loss, grads = _network.loss_and_gradients(
+            X_b, Y[batch], workspace.params, *args, workspace=workspace, mask=mask
+        )
+        plain_loss, plain = _network.loss_and_gradients(
+            X[batch], Y[batch], params, *args, mask=mask.copy()
+        )
+        assert_allclose(loss, plain_loss, rtol=1e-12)
+        for grad, ref, view in zip(grads, plain, workspace.grads):
+            assert grad is view
+            assert_allclose(grad, ref, rtol=1e-10, atol=1e-14)

@@ -134,6 +134,14 @@ def test_binary_parity(fitted, kind, dtype, activation):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_a_model_trained_with_dropout_exports_the_whole_network(dtype):
+    """Dropout acts in training only: the graph is predict_proba's."""
+    X, y = make_data(3)
+    X = X.astype(dtype)
+    assert_same_predictions(fit(X, y, solver="adam", dropout=0.5), X)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_multilabel_parity(dtype):
     X, y = make_data(3)
     X = X.astype(dtype)

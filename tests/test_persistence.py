@@ -64,6 +64,7 @@ CONFIGS = {
     "gelu he": ({"activation": "gelu", "init": "he"}, "multiclass", np.float64),
     "silu float32": ({"activation": "silu"}, "binary", np.float32),
     "leaky_relu": ({"activation": "leaky_relu"}, "multilabel", np.float64),
+    "dropout float32": ({"dropout": 0.3}, "multiclass", np.float32),
     "cosine warm-up": (
         {"learning_rate": "cosine", "warmup_iter": 3},
         "multiclass",

@@ -348,8 +348,11 @@ def test_keyboard_interrupt_from_a_callback_stops_a_partial_fit_loop():
     assert len(calls) == 1 and not hasattr(clf, "coefs_")
 
 
-def reference_fit(X, y, n_hidden, solver, epochs, batch_size, lr, alpha, seed):
-    """A plain training loop: fancy-indexed minibatches, reference gradients."""
+def reference_fit(
+    X, y, n_hidden, solver, epochs, batch_size, lr, alpha, seed, dropout=0.0
+):
+    """A plain training loop: fancy-indexed minibatches, reference gradients;
+    with dropout, a mask drawn after each minibatch's rows."""
     rng = np.random.RandomState(seed)
     classes = np.unique(y)
     Y = np.eye(len(classes), dtype=X.dtype)[np.searchsorted(classes, y)]
@@ -365,8 +368,12 @@ def reference_fit(X, y, n_hidden, solver, epochs, batch_size, lr, alpha, seed):
         total = 0.0
         for start in range(0, len(X), batch_size):
             idx = rows[start : start + batch_size]
+            mask = None
+            if dropout:
+                kept = rng.uniform(size=(len(idx), n_hidden)) >= dropout
+                mask = kept / (1 - dropout)
             loss, grads = reference_loss_and_gradients(
-                X[idx], Y[idx], params, "relu", "softmax", alpha, None
+                X[idx], Y[idx], params, "relu", "softmax", alpha, None, mask
             )
             total += loss * len(idx)
             if solver == "gd":
@@ -383,13 +390,19 @@ def reference_fit(X, y, n_hidden, solver, epochs, batch_size, lr, alpha, seed):
 
 
 @pytest.mark.parametrize(
-    "solver, batch_size, lr", [("adam", 64, 1e-2), ("gd", None, 0.5)]
+    "solver, batch_size, lr, dropout",
+    [
+        ("adam", 64, 1e-2, 0.0),
+        ("gd", None, 0.5, 0.0),
+        ("adam", 64, 1e-2, 0.3),
+        ("gd", None, 0.5, 0.5),
+    ],
 )
-def test_fit_matches_a_plain_training_loop(solver, batch_size, lr):
+def test_fit_matches_a_plain_training_loop(solver, batch_size, lr, dropout):
     X, y = load_digits(return_X_y=True)
     X, y = X[:300] / 16, y[:300]
     params, curve = reference_fit(
-        X, y, 12, solver, 3, batch_size or len(X), lr, 1e-3, 0
+        X, y, 12, solver, 3, batch_size or len(X), lr, 1e-3, 0, dropout
     )
     clf = TwoLayerNNClassifier(
         12,
@@ -400,6 +413,7 @@ def test_fit_matches_a_plain_training_loop(solver, batch_size, lr):
         max_iter=3,
         tol=0,
         random_state=0,
+        dropout=dropout,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -865,3 +879,72 @@ def test_cosine_needs_an_epoch_after_the_warmup(iris):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.set_params(solver="lbfgs").fit(X, y)  # L-BFGS has no schedule
+
+
+# ----------------------------------------------------------------- dropout
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "gd"])
+def test_dropout_fits_are_reproducible_and_differ_from_no_dropout(solver):
+    """fit, warm_start and partial_fit: the masks come from random_state."""
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300] / 16, y[:300]
+
+    def train(dropout):
+        clf = TwoLayerNNClassifier(
+            12, solver=solver, dropout=dropout, max_iter=3, random_state=0
+        )
+        clf.set_params(warm_start=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X, y).fit(X, y)
+        clf.partial_fit(X, y)
+        return [*clf.coefs_, *clf.intercepts_, clf.predict_proba(X)]
+
+    first, second, without = train(0.5), train(0.5), train(0.0)
+    for a, b in zip(first, second):
+        assert_array_equal(a, b)
+    assert not np.allclose(first[0], without[0])
+
+
+def test_dropout_leaves_prediction_deterministic_and_unmasked():
+    """predict_proba is the whole network's forward pass, without a mask."""
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300] / 16, y[:300]
+    clf = TwoLayerNNClassifier(12, dropout=0.5, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    W1, W2 = clf.coefs_
+    b1, b2 = clf.intercepts_
+    _, expected = _network.forward(X, [W1, b1, W2, b2], "relu", "softmax")
+    assert_array_equal(clf.predict_proba(X), expected)
+    assert_array_equal(clf.predict_proba(X), clf.predict_proba(X))
+
+
+def test_dropout_with_lbfgs_is_a_clear_error():
+    X, y = load_digits(return_X_y=True)
+    clf = TwoLayerNNClassifier(8, solver="lbfgs", dropout=0.2)
+    with pytest.raises(ValueError, match=r"dropout=0.2 needs a stochastic solver"):
+        clf.fit(X[:50] / 16, y[:50])
+    assert not hasattr(clf, "coefs_")
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.0, 1.5])
+def test_dropout_outside_zero_one_is_refused(p):
+    clf = TwoLayerNNClassifier(dropout=p)
+    with pytest.raises(ValueError, match=r"'dropout' parameter .* range \[0.0, 1.0\)"):
+        clf.fit([[0.0], [1.0]], [0, 1])
+
+
+@pytest.mark.parametrize("solver", ["adam", "gd"])
+def test_fit_memory_with_dropout_bounds_the_measured_peak(solver):
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(3000, 150))
+    y = rng.randint(4, size=3000)
+    clf = TwoLayerNNClassifier(60, solver=solver, dropout=0.5, max_iter=2)
+    peak = _fit_peak(clf, X, y)
+    bound = _network.fit_memory(
+        3000, 150, 60, 4, X.dtype, solver, "auto", True, "relu", False, 0.5
+    )
+    assert 0.75 * bound <= peak <= bound
