@@ -381,8 +381,9 @@ class TrainingMixin:
     def _dropout_seed(self, resume):
         """The seed of this fit's dropout masks (None without dropout, which
         then draws nothing): the seed of the fit that ``resume`` continues,
-        or drawn from the fit's random state before anything else of the fit
-        is, so that a weighted fit and its repeated rows draw the same one."""
+        or drawn from the fit's random state after the initial weights and
+        before the validation split and the shuffles, which depend on the
+        number of rows: a weighted fit and its repeated rows draw the same."""
         if self.dropout == 0:
             return None
         if resume is not None:
@@ -551,10 +552,10 @@ class TrainingMixin:
         ``step(index, rows, sw)`` trains on one minibatch and returns its
         loss: ``index`` selects its rows (a slice, or indices in X's
         namespace), ``rows`` the same on the host and ``sw`` holds their host
-        weights. The order comes from the host's
-        random state, moved to X's device once; each minibatch's total weight
-        comes from the host's weights; the loss adds up in X's namespace and
-        is read once: on a device, no minibatch waits for it.
+        weights. The order comes from the host's random state, moved to X's
+        device once; each minibatch's total weight comes from the host's
+        weights; the loss adds up in X's namespace and is read once: on a
+        device, no minibatch waits for it.
         """
         order = indices = None
         if self.shuffle and self.solver != "gd":
