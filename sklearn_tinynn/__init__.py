@@ -2,6 +2,7 @@
 first-class scikit-learn classifier."""
 
 from ._array_api import move_to
+from ._checkpoints import Checkpoint
 from ._classifier import TwoLayerNNClassifier
 from ._persistence import load, save
 from ._progress import TextProgressBar
@@ -9,6 +10,7 @@ from ._progress import TextProgressBar
 __version__ = "0.1.0"
 
 __all__ = [
+    "Checkpoint",
     "TextProgressBar",
     "TwoLayerNNClassifier",
     "__version__",

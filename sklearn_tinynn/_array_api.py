@@ -168,14 +168,16 @@ def same_namespace_or_raise(X, estimator, method):
     if X_xp is W_xp and X_device == W_device:
         return
     name = f"{type(estimator).__name__}.{method}()"
-    weights = f"{_library(W_xp)} arrays on {W_device!r}"
+    weights = f"{library_name(W_xp)} arrays on {W_device!r}"
     if not get_config()["array_api_dispatch"]:
         raise ValueError(
             f"{name} got NumPy input, but the model's weights are {weights}: "
             "enable sklearn.set_config(array_api_dispatch=True) and pass X of that "
             "library, or move the model with sklearn_tinynn.move_to(model, 'numpy')."
         )
-    kind = "a sparse matrix" if sp.issparse(X) else f"{_library(X_xp)} on {X_device!r}"
+    kind = (
+        "a sparse matrix" if sp.issparse(X) else f"{library_name(X_xp)} on {X_device!r}"
+    )
     raise ValueError(
         f"Inputs passed to {name} must use the same namespace and the same device "
         f"as those passed to fit(): the model's weights are {weights}, X is {kind}. "
@@ -183,7 +185,7 @@ def same_namespace_or_raise(X, estimator, method):
     )
 
 
-def _library(xp):
+def library_name(xp):
     """The library's own name: torch, not array-api-compat's module for it."""
     return xp.__name__.rsplit(".", 1)[-1]
 

@@ -104,6 +104,12 @@ def _check_classifier(model, where=""):
     missing = [key for key in (*model._get_param_names(), *_FITTED) if key not in state]
     if missing:
         raise ValueError(f"{where}missing attributes {missing} (not fitted?)")
+    if callable(state["scoring"]):
+        raise ValueError(
+            f"{where}scoring={state['scoring']!r} is a callable, which a saved "
+            "model cannot hold (a file carries no code): set_params(scoring=...) "
+            "to None, 'loss' or a scorer name before saving"
+        )
     odd = [key for key in model._get_param_names() if not _is_plain(state[key])]
     if odd:
         raise ValueError(
@@ -197,6 +203,11 @@ def _check_training_state(model, params):
         ):
             raise ValueError(f"{key} is not a list of finite numbers")
     _fitted.check_optimizer_state(state.get("_optimizer_state"), params)
+    if "_resume" in state:
+        fit = {key: getattr(model, key, None) for key in _fitted.RESUMED_FIT}
+        _fitted.check_resume_state(
+            state["_resume"], params, state.get("_optimizer_state"), fit
+        )
     _check_unshared(model, params, records)
     if isinstance(model.random_state, np.random.RandomState):
         _fitted.check_random_state(model.random_state, "random_state")
@@ -233,6 +244,10 @@ def _check_unshared(model, params, records):
     ]
     mutable += [r for r in records if r is not None]
     mutable += [model.coefs_, model.intercepts_]
+    resume = vars(model).get("_resume", {})
+    for key in ("best_coefs", "best_intercepts"):
+        if key in resume:
+            mutable += [resume[key], *resume[key]]
     if len({id(value) for value in mutable}) != len(mutable):
         raise ValueError(
             "the weights, optimizer state and records share an array or list; "

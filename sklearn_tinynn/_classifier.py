@@ -11,6 +11,7 @@ from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.metrics import get_scorer_names
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -22,8 +23,10 @@ from ._array_api import (
     DISPATCH_POSSIBLE,
     convert_arrays,
     float_dtypes,
+    from_numpy,
     get_namespace_and_device,
     host_dtype,
+    library_name,
     same_namespace_or_raise,
     to_host,
     to_numpy,
@@ -74,10 +77,19 @@ class TwoLayerNNClassifier(
     batch_size : int or 'auto', default='auto'
         Minibatch size for 'adam' and 'sgd'; 'auto' means
         ``min(200, n_samples)``. Ignored by 'gd' and 'lbfgs'.
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Schedule for 'sgd' and 'gd': constant; ``learning_rate_init / (t + 1)
-        ** power_t`` with ``t`` the samples seen; or divided by 5 each time the
-        loss (or validation score) stops improving, until it is below 1e-6.
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine', \
+'plateau'}, default='constant'
+        Schedule of the step size. For 'sgd' and 'gd' (ignored by 'adam', as
+        in MLPClassifier): 'invscaling' is ``learning_rate_init / (t + 1) **
+        power_t`` with ``t`` the samples seen; 'adaptive' divides the rate by
+        5 each time the loss (or validation score) stops improving for
+        ``n_iter_no_change`` epochs, and stops training once it is at most
+        1e-6. For 'adam', 'sgd' and 'gd' (not in MLPClassifier): 'cosine'
+        decays the rate of epoch ``e`` as ``learning_rate_init (1 + cos(pi e'
+        / (max_iter - warmup_iter))) / 2``, ``e'`` the epochs after the
+        warm-up, over each ``fit`` (a warm-started one starts a new cycle;
+        ``partial_fit`` calls go on, a cycle being ``max_iter`` calls);
+        'plateau' is 'adaptive''s rule for every solver. See the user guide.
     learning_rate_init : float, default=1e-3
         Initial step size of 'adam', 'sgd' and 'gd'.
     power_t : float, default=0.5
@@ -100,6 +112,9 @@ class TwoLayerNNClassifier(
         ``fit``, for up to another ``max_iter`` epochs, with ``y`` of the same
         classes. A ``learning_rate_init`` changed in between takes effect from
         that ``fit`` on, the moments or velocities going on.
+        A model loaded from a :class:`Checkpoint` file taken in the middle of
+        a fit resumes that fit instead: its next warm-started ``fit`` runs the
+        epochs left, exactly as the fit would have run them.
     momentum : float, default=0.9
         Momentum of 'sgd', in [0, 1].
     nesterovs_momentum : bool, default=True
@@ -142,6 +157,25 @@ class TwoLayerNNClassifier(
         recorded training loss is that of the dropped network. Not with
         'lbfgs', whose line searches need a deterministic loss. Not in
         MLPClassifier.
+    scoring : str, callable or None, default=None
+        The validation score that early stopping maximizes, after each epoch,
+        on the held-out part (or on ``X_val``, ``y_val`` given to ``fit``).
+        None is MLPClassifier's (weighted) accuracy; 'loss' is minus the
+        validation cross-entropy (higher is better, as for every score, as
+        in HistGradientBoostingClassifier); any other string names a
+        scikit-learn scorer (:func:`sklearn.metrics.get_scorer`); a callable
+        is called as ``scoring(estimator, X_val, y_val)`` (with
+        ``sample_weight=`` when the validation samples are weighted) and
+        returns a float, higher being better. Only with ``early_stopping``;
+        a model with a callable ``scoring`` cannot be saved. Not in
+        MLPClassifier.
+    warmup_iter : int, default=0
+        Epochs of linear warm-up at the start of each ``fit`` (of the first
+        ``partial_fit`` calls, and of each cosine cycle): the rate of epoch
+        ``e < warmup_iter`` (from 0) is the schedule's times ``(e + 1) /
+        warmup_iter``, rising to it from ``1 / warmup_iter`` of it. For
+        every schedule of 'adam', 'sgd' and 'gd'; with 'cosine' it must be
+        less than ``max_iter``. Ignored by 'lbfgs'. Not in MLPClassifier.
 
     Attributes
     ----------
@@ -160,7 +194,8 @@ class TwoLayerNNClassifier(
         Names of features seen during fit, when X had string column names.
     n_iter_ : int
         Number of epochs (or L-BFGS iterations) run by the last call to
-        ``fit``, warm-started or not; 1 after ``partial_fit``.
+        ``fit``, warm-started or not; 1 after ``partial_fit``. A fit resumed
+        from a checkpoint counts the epochs of the fit it continues too.
     t_ : int
         Number of training samples seen by the optimizer, over all calls.
     loss_ : float
@@ -170,7 +205,8 @@ class TwoLayerNNClassifier(
     loss_curve_ : list of float
         Training loss after each epoch (or L-BFGS iteration), over all calls.
     validation_scores_ : list of float or None
-        Accuracy on the held-out set after each epoch, with ``early_stopping``.
+        The ``scoring`` on the held-out set after each epoch (accuracy by
+        default), with ``early_stopping``.
     validation_loss_curve_ : list of float or None
         Cross-entropy (without the penalty) on the held-out set after each
         epoch, with ``early_stopping``.
@@ -241,7 +277,9 @@ class TwoLayerNNClassifier(
             StrOptions({"auto"}),
             _Count(Integral, 1, None, closed="left"),
         ],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [
+            StrOptions({"constant", "invscaling", "adaptive", "cosine", "plateau"})
+        ],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [_Count(Integral, 1, None, closed="left")],
@@ -265,6 +303,8 @@ class TwoLayerNNClassifier(
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "init": [StrOptions({"glorot", "he"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "scoring": [None, StrOptions({"loss", *get_scorer_names()}), callable],
+        "warmup_iter": [_Count(Integral, 0, None, closed="left")],
     }
 
     def __init__(
@@ -296,6 +336,8 @@ class TwoLayerNNClassifier(
         class_weight=None,
         init="glorot",
         dropout=0.0,
+        scoring=None,
+        warmup_iter=0,
     ):
         self.hidden_layer_size = hidden_layer_size
         self.activation = activation
@@ -323,6 +365,8 @@ class TwoLayerNNClassifier(
         self.class_weight = class_weight
         self.init = init
         self.dropout = dropout
+        self.scoring = scoring
+        self.warmup_iter = warmup_iter
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -343,7 +387,16 @@ class TwoLayerNNClassifier(
 
     @with_callbacks
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Fit the network to data X and targets y.
 
         Parameters
@@ -355,6 +408,24 @@ class TwoLayerNNClassifier(
             Class labels, or a binary indicator matrix for multilabel targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample (see Notes of the class).
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+default=None
+            A validation set of one's own for early stopping, in place of the
+            ``validation_fraction`` held out of X: the scores, the validation
+            loss curve and the best epoch are computed on it. Needs
+            ``early_stopping=True`` and a solver 'adam', 'sgd' or 'gd', and
+            the array library, device and features of X. A Pipeline does not
+            transform ``X_val``: transform it with the fitted preprocessing
+            steps (``pipe[:-1].transform``) or use
+            ``Pipeline(..., transform_input=["X_val"])`` (scikit-learn 1.6+,
+            with metadata routing). Not in MLPClassifier.
+        y_val : array-like of shape (n_val,) or (n_val, n_labels), default=None
+            The labels of ``X_val``, among the classes of y. Given with
+            ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Non-negative weights of the validation samples, with a positive
+            sum. ``class_weight`` does not apply to them (as in
+            HistGradientBoostingClassifier).
 
         Returns
         -------
@@ -369,7 +440,41 @@ class TwoLayerNNClassifier(
         >>> clf.fit(X, y).predict(X)
         array([0, 1, 1, 0])
         """
-        return self._transaction(self._fit, X, y, sample_weight, incremental=False)
+        validation_set = self._check_validation_request(X_val, y_val, sample_weight_val)
+        return self._transaction(
+            self._fit,
+            X,
+            y,
+            sample_weight,
+            incremental=False,
+            validation_set=validation_set,
+        )
+
+    def _check_validation_request(self, X_val, y_val, sample_weight_val):
+        """``(X_val, y_val, sample_weight_val)``, or None when none is given;
+        HistGradientBoostingClassifier's errors where they cannot be used."""
+        if X_val is None and y_val is None:
+            if sample_weight_val is not None:
+                raise ValueError(
+                    "sample_weight_val is provided, but X_val and y_val were not."
+                )
+            return None
+        if y_val is None:
+            raise ValueError("X_val is provided, but y_val was not provided.")
+        if X_val is None:
+            raise ValueError("y_val is provided, but X_val was not provided.")
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise ValueError(
+                f"X_val and y_val are used for early stopping, which solver="
+                f"{self.solver!r} does not do: use a solver of "
+                f"{_STOCHASTIC_SOLVERS} with early_stopping=True, or leave them out."
+            )
+        if not self.early_stopping:
+            raise ValueError(
+                "X_val and y_val are passed to fit while early_stopping is False: "
+                "set early_stopping=True to stop on them, or leave them out."
+            )
+        return X_val, y_val, sample_weight_val
 
     def _partial_fit_available(self):
         # An invalid solver is left to partial_fit's parameter validation, which
@@ -422,18 +527,13 @@ class TwoLayerNNClassifier(
     # Overflow in the math shows up as non-finite weights, loss or outputs,
     # which _check_finite and _forward turn into a ValueError naming the cause.
     @np.errstate(over="ignore", invalid="ignore", divide="ignore")
-    def _fit(self, X, y, sample_weight, incremental, classes=None):
-        if incremental and self.early_stopping:
-            # MLPClassifier's error: one batch holds no validation set to stop by.
-            raise ValueError("partial_fit does not support early_stopping=True")
-        if self.solver == "lbfgs" and self.dropout > 0:
-            raise ValueError(
-                f"dropout={self.dropout} needs a stochastic solver ('adam', 'sgd' "
-                "or 'gd'): L-BFGS's line searches need a deterministic loss, and "
-                "dropout draws a new one at each step. Set dropout=0.0 or change "
-                "the solver."
-            )
+    def _fit(self, X, y, sample_weight, incremental, classes=None, validation_set=None):
+        self._check_parameter_combinations(incremental)
         first_call = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
+        # A checkpoint's resume state serves the next warm-started fit only.
+        resume = self.__dict__.pop("_resume", None)
+        if first_call or incremental:
+            resume = None
         max_epochs = 1 if incremental else self.max_iter
         tasks = FitTasks(self, X, y, sample_weight, max_epochs)
         # X decides where the model computes; labels and weights are prepared
@@ -453,20 +553,49 @@ class TwoLayerNNClassifier(
             xp,
             device,
         )
-        self._random_state = check_random_state(self.random_state)
+        if resume is None:
+            self._random_state = check_random_state(self.random_state)
+        else:
+            self._random_state = self._resumed_generator(resume, X.shape[0])
         if first_call:
             self._initialize(X.shape[1], Y, sample_weight, incremental, xp, device)
         else:
             self._check_warm_start_shapes()
         data = TrainingData(X, Y, sample_weight, xp, device)
+        validation = None
+        if validation_set is not None:
+            validation = self._validate_validation_data(*validation_set, data)
         if self.solver == "lbfgs":
             self._fit_lbfgs(data, tasks)
         else:
-            self._fit_iterative(data, incremental, tasks)
+            self._fit_iterative(data, incremental, tasks, validation, resume)
         if xp is not np and self.classes_.dtype.kind in "biuf":
             self.classes_ = xp.asarray(self.classes_, device=device)
         tasks.end()
         return self
+
+    def _check_parameter_combinations(self, incremental):
+        """The errors of parameters each valid alone but not together."""
+        if incremental and self.early_stopping:
+            # MLPClassifier's error: one batch holds no validation set to stop by.
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if self.solver == "lbfgs" and self.dropout > 0:
+            raise ValueError(
+                f"dropout={self.dropout} needs a stochastic solver ('adam', 'sgd' "
+                "or 'gd'): L-BFGS's line searches need a deterministic loss, and "
+                "dropout draws a new one at each step. Set dropout=0.0 or change "
+                "the solver."
+            )
+        if (
+            self.learning_rate == "cosine"
+            and self.solver != "lbfgs"
+            and self.warmup_iter >= self.max_iter
+        ):
+            raise ValueError(
+                f"warmup_iter={self.warmup_iter} leaves no epoch of the cosine "
+                f"cycle of max_iter={self.max_iter} epochs: with "
+                "learning_rate='cosine', warmup_iter must be less than max_iter."
+            )
 
     # ----------------------------------------------------- input and labels
 
@@ -488,6 +617,33 @@ class TwoLayerNNClassifier(
             to_numpy(y), sample_weight, classes, first_call, incremental, dtype
         )
         return X, Y, weights
+
+    def _validate_validation_data(self, X_val, y_val, sample_weight_val, data):
+        """The validation set as TrainingData, X_val checked as X was (its
+        namespace, device, features and dtype), y_val against the classes."""
+        xp, device = data.xp, data.device
+        val_xp, val_device = get_namespace_and_device(X_val)
+        if val_xp is not xp or val_device != device:
+            raise ValueError(
+                f"X_val must be of the array library and device of X: X is "
+                f"{library_name(xp)} on {device!r}, X_val {library_name(val_xp)} "
+                f"on {val_device!r}."
+            )
+        try:
+            X_val = validate_data(
+                self,
+                X_val,
+                accept_sparse="csr" if xp is np else False,
+                dtype=data.X.dtype,
+                reset=False,
+            )
+        except ValueError as exc:
+            raise ValueError(f"X_val: {exc}") from exc
+        dtype = data.X.dtype if xp is np else host_dtype(data.X, xp)
+        Y_val, sw_val = self._validation_targets(
+            to_host(y_val), to_host(sample_weight_val), X_val.shape[0], dtype
+        )
+        return TrainingData(X_val, *from_numpy([Y_val, sw_val], xp, device), xp, device)
 
     # ---------------------------------------------------------- prediction
 

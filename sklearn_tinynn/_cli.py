@@ -39,6 +39,7 @@ from sklearn.model_selection import train_test_split
 from . import _persistence, _report, datasets
 from ._activations import HIDDEN_ACTIVATIONS
 from ._array_api import move_to
+from ._checkpoints import Checkpoint, latest_checkpoint
 from ._classifier import TwoLayerNNClassifier
 from ._network import fit_memory
 from ._progress import TextProgressBar
@@ -80,8 +81,8 @@ PRESETS = {
 }
 
 # train's defaults where they differ from TwoLayerNNClassifier's (see --help);
-# random_state is --random-state's default, 0, as it also draws the hold-out.
-TRAIN_DEFAULTS = {"early_stopping": True}
+# random_state 0 also draws the hold-out.
+TRAIN_DEFAULTS = {"early_stopping": True, "random_state": 0}
 
 # The estimator's parameters that train sets from flags of the same names
 # (--learning-rate-init sets learning_rate_init).
@@ -110,9 +111,11 @@ _PARAMETERS = (
     "class_weight",
     "init",
     "dropout",
+    "scoring",
+    "warmup_iter",
 )
 
-_SCHEDULES = ("constant", "invscaling", "adaptive")
+_SCHEDULES = ("constant", "invscaling", "adaptive", "cosine", "plateau")
 
 
 class UsageError(Exception):
@@ -309,6 +312,43 @@ def build_model(args):
     return model
 
 
+def resumed_model(args):
+    """The model of ``train --resume``: the checkpoint, to go on fitting.
+
+    Its parameters are those it was saved with; of the hyperparameter flags
+    only ``--max-iter`` may be given (the fit then runs up to that many
+    epochs in all).
+    """
+    path = Path(args.resume)
+    if path.is_dir():
+        path = latest_checkpoint(path)
+        if path is None:
+            raise UsageError(f"--resume {args.resume}: no epoch_NNNN.skops file there")
+    model = load_model(path)
+    if type(model) is not TwoLayerNNClassifier or "_resume" not in vars(model):
+        raise UsageError(
+            f"--resume {path}: not a checkpoint of an unfinished fit (a file that "
+            "train --checkpoint saves before the last epoch); train anew instead"
+        )
+    flags = [_flag(name) for name in _PARAMETERS if getattr(args, name) is not None]
+    flags += ["--preset"] if args.preset is not None else []
+    flags += ["--float64"] if args.float64 else []
+    if set(flags) - {"--max-iter"}:
+        raise UsageError(
+            f"--resume goes on with the checkpoint's own parameters: drop "
+            f"{', '.join(sorted(set(flags) - {'--max-iter'}))} (only --max-iter "
+            "may change)"
+        )
+    if not isinstance(model.random_state, int):
+        raise UsageError(
+            f"--resume {path}: its random_state={model.random_state!r} is not an "
+            "integer, which train needs to draw the same hold-out test split"
+        )
+    if args.max_iter is not None:
+        model.set_params(max_iter=args.max_iter)
+    return model.set_params(warm_start=True)
+
+
 def _name_the_flag(message):
     """Rewrite scikit-learn's "The 'x' parameter of ..." into "argument --x: ..."."""
     match = re.match(r"The '(\w+)' parameter of \w+ (must be .*)", message, re.S)
@@ -346,12 +386,12 @@ def train(args):
 
     Everything that can fail without training is checked before training.
     """
-    model = build_model(args)
-    _check_outputs([args.train, args.test], {"--save": args.save}, stream=False)
+    model, dtype = _model_to_train(args)
+    inputs = [args.train, args.test, args.validation]
+    _check_outputs(inputs, {"--save": args.save}, stream=False)
     if args.report is not None:
         _check_report_dependencies()
         _check_report_directory(args.report, args.save)
-    dtype = np.float64 if args.float64 else np.float32
     data = read_data(args.train, args.label_column, dtype)
     X, y = data.X, data.y
     X, y, X_test, y_test, test_name = _test_split(data, args, dtype)
@@ -360,7 +400,9 @@ def train(args):
             f"--report draws images as squares, but {args.train} has images of "
             f"{X.shape[1]} pixels, not a square number"
         )
-    _default_early_stopping(model, y, args)
+    validation = _validation_data(model, X, y, args, dtype)
+    if validation is None and args.resume is None:
+        _default_early_stopping(model, y, args)
     _check_memory(model, X, y)
     print(
         f"train: {data.name}, {len(y)} images of {X.shape[1]} pixels, "
@@ -368,8 +410,13 @@ def train(args):
         + ("" if args.float64 else " (--float64: in float64)")
     )
     print(f"test: {test_name}")
+    if validation is not None:
+        print(f"validation: {args.validation} ({len(validation[1])} images)")
     start = time.perf_counter()
-    _fit(model, X, y, progress_callback(args.progress), args.device)
+    callbacks = [progress_callback(args.progress)]
+    if args.checkpoint is not None:
+        callbacks.append(Checkpoint(args.checkpoint, every=args.checkpoint_every))
+    _fit(model, X, y, callbacks, args.device, validation)
     fit_seconds = time.perf_counter() - start
     if args.device is not None:
         # Weights on a device become NumPy: tested, saved and reported on the
@@ -385,6 +432,24 @@ def train(args):
         paths = write_report(model, X_test, y_test, args.report, source, fit_seconds)
         for path in paths:
             print(f"report: {path}")
+
+
+def _model_to_train(args):
+    """The model, new or resumed, and the dtype to read the data in."""
+    if args.checkpoint_every < 1:
+        raise UsageError(
+            f"argument --checkpoint-every: {args.checkpoint_every} is not a "
+            "positive number of epochs"
+        )
+    if args.resume is not None:
+        model = resumed_model(args)
+        dtype = model.coefs_[0].dtype.type
+    else:
+        model = build_model(args)
+        dtype = np.float64 if args.float64 else np.float32
+    # The hold-out test split is drawn with the model's random_state.
+    args.random_state = model.random_state
+    return model, dtype
 
 
 def _test_split(data, args, dtype):
@@ -406,6 +471,23 @@ def _test_split(data, args, dtype):
         raise UsageError(f"{args.train}: cannot hold out a test split ({exc})") from exc
     test_name = f"a stratified {args.test_size:.0%} hold-out ({len(y_test)} images)"
     return X, y, X_test, y_test, test_name
+
+
+def _validation_data(model, X, y, args, dtype):
+    """``(X_val, y_val)`` read from ``--validation`` (its test part, as
+    ``--test`` reads), or None; early stopping then stops on it."""
+    if args.validation is None:
+        return None
+    if args.early_stopping is False:
+        raise UsageError(
+            "--validation is the set early stopping stops on: drop "
+            "--no-early-stopping, or --validation"
+        )
+    model.set_params(early_stopping=True)
+    data = read_data(args.validation, args.validation_label_column, dtype)
+    X_val, y_val = data.test_part()
+    _check_n_features(X_val, args.validation, X.shape[1], f"{args.train} has")
+    return X_val, y_val
 
 
 def _default_early_stopping(model, y, args):
@@ -481,25 +563,30 @@ def _check_memory(model, X, y):
         )
 
 
-def _fit(model, X, y, callback, device=None):
-    """Fit with the progress callback, on a torch ``device`` if one is given;
+def _fit(model, X, y, callbacks, device=None, validation=None):
+    """Fit with the callbacks (None for none), on a torch ``device`` if one is
+    given, early stopping on ``validation`` = ``(X_val, y_val)`` if given;
     warnings become one-line notes.
 
     ``fit`` answers Ctrl-C by stopping and keeping the weights so far (as
     MLPClassifier does); here it is raised again, so that the half-trained
     model is neither scored nor saved.
     """
-    if callback is not None:
-        model.set_callbacks(callback)
+    model.set_callbacks(*(callback for callback in callbacks if callback is not None))
     with warnings.catch_warnings(record=True) as caught, _noticing_interrupts() as seen:
         warnings.simplefilter("always", ConvergenceWarning)
         try:
+            fit_params = {}
+            if validation is not None:
+                fit_params = {"X_val": validation[0], "y_val": validation[1]}
             if device is None:
-                model.fit(X, y)
+                model.fit(X, y, **fit_params)
             else:
                 X = _torch_input(X, device)
+                if validation is not None:
+                    fit_params["X_val"] = _torch_input(validation[0], device)
                 with _array_api_dispatch(device):
-                    model.fit(X, y)
+                    model.fit(X, y, **fit_params)
         finally:
             model.set_callbacks()  # callbacks are not part of a saved model
     if seen:
@@ -937,8 +1024,15 @@ def _add_train_parser(commands):
         default=0.25,
         help="fraction held out for testing when there is no test data (default: 0.25)",
     )
+    parser.add_argument(
+        "--validation",
+        metavar="SOURCE",
+        help="data source (read as --test is) that early stopping stops on, in "
+        "place of a validation split of the training data; turns early stopping on",
+    )
     _add_label_column(parser, "--label-column", "--train")
     _add_label_column(parser, "--test-label-column", "--test")
+    _add_label_column(parser, "--validation-label-column", "--validation")
     parser.add_argument("--preset", choices=sorted(PRESETS), help=_preset_help())
     parser.add_argument(
         "--float64",
@@ -954,6 +1048,30 @@ def _add_train_parser(commands):
     )
     output = parser.add_argument_group("output")
     output.add_argument("--save", metavar="FILE", help="save the model (skops)")
+    output.add_argument(
+        "--checkpoint",
+        metavar="DIR",
+        help="save checkpoints while training: DIR/epoch_NNNN.skops every "
+        "--checkpoint-every epochs and DIR/best.skops at each best epoch (the "
+        "best validation score, or the lowest training loss without early "
+        "stopping); a file saved before the last epoch resumes with --resume",
+    )
+    output.add_argument(
+        "--checkpoint-every",
+        metavar="N",
+        type=_integer,
+        default=10,
+        help="epochs between two checkpoints (default: 10)",
+    )
+    parser.add_argument(
+        "--resume",
+        metavar="FILE",
+        help="continue the fit that a checkpoint (FILE, or the latest "
+        "epoch_NNNN.skops of a directory) stopped, on the same --train, --test "
+        "and --test-size, with the checkpoint's parameters (only --max-iter may "
+        "change): solver adam, sgd or gd; the result is the fit that was not "
+        "interrupted, bit for bit",
+    )
     output.add_argument(
         "--report",
         metavar="DIR",
@@ -984,8 +1102,14 @@ def _add_hyperparameters(parser):
         "--learning-rate",
         type=_schedule,
         metavar="{" + ",".join(_SCHEDULES) + "}",
-        help="step-size schedule of sgd and gd (the initial step is "
-        "--learning-rate-init)",
+        help="step-size schedule (the initial step is --learning-rate-init): "
+        "invscaling and adaptive for sgd and gd, cosine and plateau for every "
+        "solver but lbfgs",
+    )
+    add(
+        "--warmup-iter",
+        type=_integer,
+        help="epochs of linear warm-up of the step size (default 0: none)",
     )
     add("--power-t", type=_number, help="exponent of the invscaling schedule")
     add("--momentum", type=_number, help="momentum of sgd and gd")
@@ -1013,9 +1137,14 @@ def _add_hyperparameters(parser):
     )
     add("--validation-fraction", type=_number)
     add(
+        "--scoring",
+        metavar="NAME",
+        help="early stopping's validation score: loss (the validation loss), or "
+        "a scikit-learn scorer name such as neg_log_loss (default: accuracy)",
+    )
+    add(
         "--random-state",
         type=_integer,
-        default=0,
         help="also draws the hold-out test split (default here: 0)",
     )
 

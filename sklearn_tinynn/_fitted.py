@@ -16,7 +16,13 @@ The rules, in the names of the network's equations (see ``_network.py``)::
                  float (no NaN) or str labels (the search of ``_encode`` and the
                  order of the outputs rely on it)
     optimizer    per-parameter moments or velocities shaped and typed like the
-                 parameters; its step count and rates numbers it can go on from
+                 parameters; its step count and rates numbers it can go on from;
+                 a schedule's position (epoch, horizon, level) all or none
+    resume       (a checkpoint taken mid-fit) the keys of RESUME_KEYS, and with
+                 early stopping RESUME_EARLY_STOPPING_KEYS: sound generators,
+                 best weights laid out as the parameters; a solver of
+                 RESUMABLE_SOLVERS with its optimizer state; 1 <= n_iter_ <
+                 max_iter
 """
 
 import itertools
@@ -26,6 +32,7 @@ import numbers
 import numpy as np
 
 from ._activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ._optimizers import POSITION
 
 WEIGHT_DTYPES = (np.dtype("float32"), np.dtype("float64"))
 
@@ -263,6 +270,9 @@ def check_optimizer_state(state, params):
     a positive finite learning rate, Adam's step count ``t`` and its moments
     ``M`` and ``V`` (V, a sum of squares, non-negative), or SGD's
     ``velocities``: one finite array per parameter, of its shape and dtype.
+    A schedule with a position ('cosine', 'plateau', a warm-up) adds the
+    keys ``epoch`` (a count), ``horizon`` (a positive count) and ``level``
+    (a positive finite rate), all three or none.
 
     Examples
     --------
@@ -282,24 +292,33 @@ def check_optimizer_state(state, params):
             f"{sorted(_STATE_KEYS)}"
         )
     keys, per_parameter = _STATE_KEYS[state["solver"]]
-    if set(state) != keys:
+    if set(state) not in (keys, keys | set(POSITION)):
         raise ValueError(
             f"_optimizer_state of solver {state['solver']!r} has the keys "
-            f"{sorted(map(str, state))}; expected {sorted(keys)}"
+            f"{sorted(map(str, state))}; expected {sorted(keys)}, with "
+            f"{list(POSITION)} for a schedule with a position"
         )
-    for key in ("learning_rate", "learning_rate_init"):
-        value = state[key]
+    _check_counts(state)
+    for key in ("learning_rate", "learning_rate_init", "level"):
+        value = state.get(key, 1.0)  # no level without a position
         if not (is_real(value) and 0 < value < math.inf):
             raise ValueError(
                 f"_optimizer_state[{key!r}]={show(value)} is not a positive "
                 "finite number"
             )
-    if "t" in state and not (is_int(state["t"]) and 0 <= state["t"] <= MAX_COUNT):
-        raise ValueError(f"_optimizer_state['t']={show(state['t'])} is not a count")
     for key in per_parameter:
         _check_layout(state[key], params, f"_optimizer_state[{key!r}]")
     if "V" in state and any((V < 0).any() for V in state["V"]):
         raise ValueError("_optimizer_state['V'] holds negative squares")
+
+
+def _check_counts(state):
+    """Adam's step count and a schedule's epoch and horizon (at least 1): counts
+    within int64."""
+    for key, low in (("t", 0), ("epoch", 0), ("horizon", 1)):
+        value = state.get(key, low)
+        if not (is_int(value) and low <= value <= MAX_COUNT):
+            raise ValueError(f"_optimizer_state[{key!r}]={show(value)} is not a count")
 
 
 def _check_layout(arrays, params, name):
@@ -332,3 +351,84 @@ def check_random_state(value, name):
     _, key, *_ = value.get_state()
     if not key.any():
         raise ValueError(f"{name} has an all-zero Mersenne Twister key")
+
+
+# ------------------------------------------------------------ resume state
+
+# A checkpoint taken in the middle of a fit ('adam', 'sgd' or 'gd') carries
+# ``_resume``, the dict of what drives the rest of that fit beyond the fitted
+# attributes (the weights, the optimizer state, n_iter_ the epochs it has
+# run, the records and the stopping-rule counters): the fit's random
+# generator after the epoch, the number of training rows, and, with early
+# stopping, the generator as it was before the validation split (to hold out
+# the same rows again) and the best weights so far.
+RESUME_KEYS = frozenset({"random_state", "n_samples"})
+RESUME_EARLY_STOPPING_KEYS = frozenset(
+    {"split_random_state", "best_coefs", "best_intercepts"}
+)
+RESUMABLE_SOLVERS = ("adam", "sgd", "gd")
+# The model's attributes that a resume state is checked against.
+RESUMED_FIT = ("solver", "early_stopping", "max_iter", "n_iter_")
+
+
+def check_resume_state(resume, params, optimizer_state, fit):
+    """Check the resume state of a checkpoint against the model it is in.
+
+    ``fit`` holds the model's ``solver``, ``early_stopping``, ``max_iter``
+    and ``n_iter_``; ``params`` are its checked ``[W1, b1, W2, b2]``. The
+    generators must be sound and the best weights laid out as ``params``.
+
+    Examples
+    --------
+    >>> from sklearn_tinynn._fitted import check_resume_state
+    >>> fit = {"solver": "lbfgs", "early_stopping": False, "max_iter": 9, "n_iter_": 3}
+    >>> check_resume_state({}, [], None, fit)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: _resume: a fit of solver='lbfgs' cannot resume; expected one of...
+    """
+    check_resumed_fit(resume, optimizer_state, fit)
+    check_random_state(resume["random_state"], "_resume['random_state']")
+    if fit["early_stopping"]:
+        name = "_resume['split_random_state']"
+        check_random_state(resume["split_random_state"], name)
+        coefs, intercepts = resume["best_coefs"], resume["best_intercepts"]
+        name = "_resume['best_coefs'] and ['best_intercepts']"
+        if not all(isinstance(v, list) and len(v) == 2 for v in (coefs, intercepts)):
+            raise ValueError(f"{name} are not lists of two arrays each")
+        best = [coefs[0], intercepts[0], coefs[1], intercepts[1]]
+        _check_layout(best, params, name)
+
+
+def check_resumed_fit(resume, optimizer_state, fit):
+    """Check that a fit of the parameters ``fit`` can go on from ``resume``:
+    its solver and early stopping those the state was saved with, its
+    ``n_iter_`` epochs run between 1 and ``max_iter - 1``."""
+    solver, early_stopping = fit["solver"], fit["early_stopping"]
+    if solver not in RESUMABLE_SOLVERS:
+        raise ValueError(
+            f"_resume: a fit of solver={show(solver)} cannot resume; expected one "
+            f"of {RESUMABLE_SOLVERS}"
+        )
+    keys = RESUME_KEYS | (RESUME_EARLY_STOPPING_KEYS if early_stopping else set())
+    if not isinstance(resume, dict) or set(resume) != keys:
+        got = sorted(map(show, resume)) if isinstance(resume, dict) else show(resume)
+        raise ValueError(
+            f"_resume has the keys {got}; a fit with early_stopping="
+            f"{show(early_stopping)} needs {sorted(keys)}"
+        )
+    n_iter, max_iter = fit["n_iter_"], fit["max_iter"]
+    if not (is_int(n_iter) and is_int(max_iter) and 1 <= n_iter < max_iter):
+        raise ValueError(
+            f"_resume with n_iter_={show(n_iter)} and max_iter={show(max_iter)}: "
+            "a fit to resume has run at least 1 and fewer than max_iter epochs"
+        )
+    n_samples = resume["n_samples"]
+    if not (is_int(n_samples) and 1 <= n_samples <= MAX_COUNT):
+        raise ValueError(f"_resume['n_samples']={show(n_samples)} is not a count")
+    if not (
+        isinstance(optimizer_state, dict) and optimizer_state.get("solver") == solver
+    ):
+        raise ValueError(
+            f"_resume: the optimizer state is not one of solver={show(solver)}"
+        )

@@ -16,7 +16,11 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import _check_sample_weight, column_or_1d
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    column_or_1d,
+)
 
 from . import _fitted
 
@@ -131,12 +135,53 @@ class TargetsMixin:
                 f"has {classes}"
             )
 
-    def _encode(self, y, dtype):
+    def _validation_targets(self, y_val, sample_weight_val, n_samples, dtype):
+        """The host labels ``y_val`` of a validation set of ``n_samples`` as a
+        float matrix Y of ``dtype``, and its weights (None when not given)."""
+        y_val = np.asarray(y_val)
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val, warn=True)
+        _check_finite_labels("y_val", y_val)
+        with _comparable_labels("y_val", y_val):
+            check_classification_targets(y_val)
+        try:
+            check_consistent_length(np.empty(n_samples), y_val)
+        except ValueError as exc:
+            raise ValueError(f"X_val and y_val: {exc}") from exc
+        Y_val = self._encode(y_val, dtype, name="y_val")
+        if sample_weight_val is None:
+            return Y_val, None
+        try:
+            weights = _check_sample_weight(
+                sample_weight_val, y_val, dtype=dtype, ensure_non_negative=True
+            )
+        except ValueError as exc:
+            raise ValueError(f"sample_weight_val: {exc}") from exc
+        if (weights == 1).all():  # no weight, as for the training samples
+            return Y_val, None
+        total = weights.sum(dtype=np.float64)
+        if not 0 < total < np.inf:
+            raise ValueError(
+                f"sample_weight_val sums to {total}: the validation weights need a "
+                "positive, finite sum."
+            )
+        return Y_val, weights
+
+    def _labels(self, Y):
+        """The labels that the host float matrix Y encodes (``_encode``'s
+        inverse): class labels, or a 0/1 indicator matrix for multilabel."""
+        if self._multilabel:
+            return (Y > 0.5).astype(int)
+        if self.n_outputs_ == 1:
+            return self.classes_[(Y[:, 0] > 0.5).astype(int)]
+        return self.classes_[Y.argmax(axis=1)]
+
+    def _encode(self, y, dtype, name="y"):
         """Targets as a float matrix Y of shape (n_samples, n_outputs)."""
         if self._multilabel:
             if y.ndim != 2 or y.shape[1] != self.n_outputs_:
                 raise ValueError(
-                    f"y has shape {y.shape}, but this model was fitted on "
+                    f"{name} has shape {y.shape}, but this model was fitted on "
                     f"{self.n_outputs_} labels: expected (n_samples, "
                     f"{self.n_outputs_})."
                 )
@@ -144,14 +189,14 @@ class TargetsMixin:
             # Sets, not np.isin: NumPy 1.x cannot compare strings with numbers.
             if not set(values.tolist()) <= {0, 1}:
                 raise ValueError(
-                    "A multilabel y must be an indicator matrix of 0s and 1s, but "
-                    f"it has the values {values.tolist()}."
+                    f"A multilabel {name} must be an indicator matrix of 0s and "
+                    f"1s, but it has the values {values.tolist()}."
                 )
             return np.asarray(y, dtype=dtype)
         if y.ndim != 1:
             raise ValueError(
-                f"y has shape {y.shape}, but this model was fitted on one label per "
-                "sample: expected (n_samples,)."
+                f"{name} has shape {y.shape}, but this model was fitted on one "
+                "label per sample: expected (n_samples,)."
             )
         # A set, not np.setdiff1d, for the same reason (NumPy 1.x warns and
         # compares nothing).
@@ -159,7 +204,7 @@ class TargetsMixin:
         unseen = [label for label in unique_labels(y).tolist() if label not in known]
         if unseen:
             raise ValueError(
-                f"y contains labels {unseen} that are not in classes "
+                f"{name} contains labels {unseen} that are not in classes "
                 f"{self.classes_.tolist()} (the classes given to the first "
                 "partial_fit, or seen by fit)."
             )
@@ -187,7 +232,11 @@ class TargetsMixin:
             if sample_weight is not None:
                 per_sample = per_sample * sample_weight
             sample_weight = per_sample.astype(dtype, copy=False)
-        if sample_weight is None:
+        if sample_weight is None or (sample_weight == 1).all():
+            # A weight of 1 for every sample is no weight: the unweighted
+            # equations then run, whose means round differently from the
+            # weighted ones, so that unit weights give the model of no
+            # weights bit for bit, in every solver and namespace.
             return None
         total = sample_weight.sum(dtype=np.float64)
         if not np.isfinite(total):

@@ -8,6 +8,7 @@ namespace. The parameters and the optimizer state keep one layout, lists of
 per-parameter arrays ``[W1, b1, W2, b2]``, whichever path trains them.
 """
 
+import copy
 import functools
 import warnings
 from typing import NamedTuple
@@ -15,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import get_scorer
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
 
@@ -75,6 +77,60 @@ class TrainingMixin:
                 for key, value in state.items()
             }
         return saved
+
+    # ------------------------------------------------------ checkpoints
+
+    def _checkpoint(self):
+        """The model as it stands after the epoch that just ended, to save now.
+
+        A shallow copy without the callbacks; while an iterative fit goes
+        on after this epoch, it carries the resume state (see ``_fitted``)
+        with which a warm-started ``fit`` finishes that fit as if it had not
+        stopped. Save it before the next epoch changes the arrays it shares.
+        """
+        skip = {*_fitted.CALLBACK_STATE, "_fit_progress", "_best_coefs"}
+        skip.add("_best_intercepts")
+        model = object.__new__(type(self))
+        model.__dict__.update({k: v for k, v in vars(self).items() if k not in skip})
+        progress = self.__dict__.get("_fit_progress")
+        if progress is None or not progress["resumable"]:
+            return model
+        model._resume = {
+            "random_state": copy.deepcopy(self._random_state),
+            "n_samples": progress["n_samples"],
+        }
+        if self.early_stopping:
+            model._resume.update(
+                split_random_state=copy.deepcopy(progress["split_random_state"]),
+                best_coefs=copies(self._best_coefs),
+                best_intercepts=copies(self._best_intercepts),
+            )
+        return model
+
+    def _resumed_generator(self, resume, n_samples):
+        """The random generator of the fit that ``resume`` continues, as the
+        checkpoint left it, once this fit is checked to be that fit."""
+        fit = {key: getattr(self, key) for key in _fitted.RESUMED_FIT}
+        try:
+            _fitted.check_resumed_fit(resume, self._optimizer_state, fit)
+            horizon = (self._optimizer_state or {}).get("horizon", self.max_iter)
+            if self.learning_rate == "cosine" and horizon != self.max_iter:
+                raise ValueError(
+                    f"its cosine schedule spans max_iter={horizon} epochs, "
+                    f"not {self.max_iter}"
+                )
+            if n_samples != resume["n_samples"]:
+                raise ValueError(
+                    f"the checkpoint's fit trained on {resume['n_samples']} samples, "
+                    f"this one on {n_samples}"
+                )
+        except ValueError as exc:
+            raise ValueError(
+                f"Cannot resume the fit that this checkpoint stopped: {exc}. Resume "
+                "with the data and the parameters it was fitted with (max_iter may "
+                "grow), or set warm_start=False to start a new fit."
+            ) from None
+        return copy.deepcopy(resume["random_state"])
 
     # ------------------------------------------------------- initialization
 
@@ -207,11 +263,16 @@ class TrainingMixin:
 
     # ----------------------------------------------- minibatch and full batch
 
-    def _make_optimizer(self, params, xp):
+    def _make_optimizer(self, params, xp, restart):
+        """The solver's optimizer over ``params``, continuing the stored state,
+        its schedule placed for this call (``restart``, fit: the warm-up and
+        the cosine cycle start over; partial_fit and a resumed fit go on: see
+        ``_optimizers.py``)."""
         kind = self.solver
         state = self._optimizer_state
         if state is not None and state.get("solver") != kind:
             state = None
+        schedule = {"warmup_iter": self.warmup_iter, "state": state, "xp": xp}
         if kind == "adam":
             optimizer = Adam(
                 params,
@@ -219,8 +280,8 @@ class TrainingMixin:
                 self.beta_1,
                 self.beta_2,
                 self.epsilon,
-                state=state,
-                xp=xp,
+                lr_schedule=self.learning_rate,
+                **schedule,
             )
         elif kind == "sgd":
             optimizer = SGD(
@@ -230,8 +291,7 @@ class TrainingMixin:
                 self.power_t,
                 self.momentum,
                 self.nesterovs_momentum and self.momentum > 0,
-                state=state,
-                xp=xp,
+                **schedule,
             )
         else:
             optimizer = GradientDescent(
@@ -239,48 +299,65 @@ class TrainingMixin:
                 self.learning_rate_init,
                 self.learning_rate,
                 self.power_t,
-                state=state,
-                xp=xp,
+                **schedule,
             )
         optimizer.state["solver"] = kind
+        optimizer.begin(self.max_iter, restart=restart, time_step=self.t_)
         self._optimizer_state = optimizer.state
         return optimizer
 
-    def _fit_iterative(self, data, incremental, tasks):
-        validation = None
+    def _fit_iterative(self, data, incremental, tasks, validation=None, resume=None):
+        """Epochs of 'adam', 'sgd' or 'gd'; with early stopping, scored on
+        ``validation`` (the X_val given to fit) or on a part held out of
+        ``data``. ``resume``: the resume state of the checkpoint whose fit
+        this one continues (see ``_fitted``)."""
+        # As in MLPClassifier, n_iter_ counts the epochs of this call: max_iter
+        # bounds each fit, warm-started or not; partial_fit sets it to 1. A
+        # resumed fit goes on counting the epochs of the fit it continues.
+        if resume is None:
+            self.n_iter_ = 0
+        score_validation = None
+        self._fit_progress = {"n_samples": data.X.shape[0], "resumable": False}
         if self.early_stopping:  # never with partial_fit (see _fit)
-            if self.validation_scores_ is None:
-                self._start_validation_records()
-            data, validation = self._validation_split(data)
-            self._best_coefs = copies(self.coefs_)
-            self._best_intercepts = copies(self.intercepts_)
-        run_epoch, optimizer = self._epoch_runner(data, incremental)
+            data, validation = self._start_early_stopping(data, validation, resume)
+            score_validation = self._validation_scorer(validation)
+        restart = not (incremental or resume is not None)
+        run_epoch, optimizer = self._epoch_runner(data, incremental, restart)
         try:
-            self._epochs(run_epoch, optimizer, validation, incremental, tasks, data.xp)
+            self._epochs(
+                run_epoch, optimizer, score_validation, incremental, tasks, data.xp
+            )
         except KeyboardInterrupt:
             # partial_fit lets it propagate (its transaction restores the model),
             # so that a loop of calls stops; fit stops and keeps the weights so far.
             if incremental:
                 raise
             warnings.warn("Training interrupted by user.", stacklevel=2)
+        finally:
+            del self._fit_progress
         if self.early_stopping:
             self.coefs_, self.intercepts_ = self._best_coefs, self._best_intercepts
 
-    def _epochs(self, run_epoch, optimizer, validation, incremental, tasks, xp):
-        """Epochs until the stopping rule, a callback or max_iter ends them."""
-        # As in MLPClassifier, n_iter_ counts the epochs of this call: max_iter
-        # bounds each fit, warm-started or not; partial_fit sets it to 1.
-        self.n_iter_ = 0
-        for _ in range(1 if incremental else self.max_iter):
+    def _epochs(self, run_epoch, optimizer, score_validation, incremental, tasks, xp):
+        """Epochs until the stopping rule, a callback or max_iter ends them;
+        ``score_validation()`` (None without early stopping) after each."""
+        max_epochs = 1 if incremental else self.max_iter
+        early_stopping = score_validation is not None
+        for _ in range(self.n_iter_, max_epochs):
             tasks.begin_epoch()
             run_epoch()
             self.n_iter_ += 1
-            if validation is not None:
-                self._score_validation(validation)
-            self._update_no_improvement_count(validation is not None)
+            if early_stopping:
+                score_validation()
+            self._update_no_improvement_count(early_stopping)
             optimizer.iteration_ends(self.t_)
+            stalled = self._stalled(optimizer, early_stopping)
+            # The epoch's state is complete: a checkpoint taken now resumes.
+            self._fit_progress["resumable"] = not (
+                incremental or stalled or self.n_iter_ == max_epochs
+            )
             # tasks.end_epoch() is True when a callback asks to stop.
-            if tasks.end_epoch() or self._stalled(optimizer, validation is not None):
+            if tasks.end_epoch() or stalled:
                 return
         if not incremental:
             warnings.warn(
@@ -290,7 +367,7 @@ class TrainingMixin:
                 stacklevel=2,
             )
 
-    def _epoch_runner(self, data, incremental):
+    def _epoch_runner(self, data, incremental, restart):
         """The function running one epoch, and the optimizer it updates with.
 
         NumPy trains in a Workspace (no step allocates), its optimizer fused
@@ -302,7 +379,7 @@ class TrainingMixin:
         X, Y, sample_weight, xp, device = data
         if xp is np:
             X, Y, workspace = self._make_workspace(X, Y, incremental)
-            optimizer = self._make_optimizer(workspace.params, xp)
+            optimizer = self._make_optimizer(workspace.params, xp, restart)
             optimizer.fuse()
             step = functools.partial(self._workspace_step, X, Y, workspace, optimizer)
             batch_size = workspace.Z1.shape[0]
@@ -311,7 +388,7 @@ class TrainingMixin:
             on_device = TrainingData(
                 X, *from_numpy([Y, sample_weight], xp, device), xp, device
             )
-            optimizer = self._make_optimizer(params, xp)
+            optimizer = self._make_optimizer(params, xp, restart)
             step = functools.partial(self._portable_step, on_device, params, optimizer)
             batch_size = self._batch_size(X.shape[0])
         run = functools.partial(
@@ -362,17 +439,35 @@ class TrainingMixin:
             )
         return rows
 
-    def _validation_split(self, data):
+    def _start_early_stopping(self, data, validation, resume):
+        """The training and held-out parts of ``data`` (all of it and
+        ``validation`` when X_val was given), and the best weights so far:
+        those of the checkpoint's fit when it resumes."""
+        if self.validation_scores_ is None:
+            self._start_validation_records()
+        split_generator = self._random_state
+        best = self.coefs_, self.intercepts_
+        if resume is not None:  # the same rows as the fit it continues
+            split_generator = copy.deepcopy(resume["split_random_state"])
+            best = resume["best_coefs"], resume["best_intercepts"]
+        self._fit_progress["split_random_state"] = copy.deepcopy(split_generator)
+        self._best_coefs, self._best_intercepts = copies(best[0]), copies(best[1])
+        if validation is not None:
+            return data, validation
+        return self._validation_split(data, split_generator)
+
+    def _validation_split(self, data, generator):
         """``data`` split into the training part and the held-out part.
 
-        The rows are drawn on the host; the held-out Y and weights go to the
-        device of X, for the validation scores to be computed there.
+        The rows are drawn on the host from ``generator``; the held-out Y and
+        weights go to the device of X, for the validation scores to be
+        computed there.
         """
         X, Y, sample_weight, xp, device = data
         try:
             train, val = train_test_split(
                 np.arange(Y.shape[0]),
-                random_state=self._random_state,
+                random_state=generator,
                 test_size=self.validation_fraction,
                 stratify=self._strata(Y),
             )
@@ -511,12 +606,54 @@ class TrainingMixin:
                 "also make the steps too large."
             )
 
-    def _score_validation(self, validation):
+    def _validation_scorer(self, validation):
+        """The function that records the validation loss and score of an epoch."""
+        if self.scoring is None or self.scoring == "loss":
+            return functools.partial(self._score_validation, validation)
+        X_val, Y_val, sw_val, xp, device = validation
+        labels = self._labels(to_numpy(Y_val))
+        if xp is not np and labels.dtype.kind in "biuf":  # as predict returns them
+            labels = xp.asarray(labels, device=device)
+        scored = TrainingData(X_val, labels, sw_val, xp, device)
+        scorer = functools.partial(self._call_scorer, get_scorer(self.scoring), scored)
+        return functools.partial(self._score_validation, validation, scorer)
+
+    def _call_scorer(self, scorer, scored):
+        """``scorer(self, X_val, y_val[, sample_weight=])`` as a finite float."""
+        X_val, y_val, sw_val, _, _ = scored
+        kwargs = {} if sw_val is None else {"sample_weight": sw_val}
+        with warnings.catch_warnings():
+            # X_val was validated into an array: its column names were checked.
+            warnings.filterwarnings("ignore", "X does not have valid feature names")
+            score = float(scorer(self, X_val, y_val, **kwargs))
+        if not np.isfinite(score):
+            raise ValueError(
+                f"scoring={self.scoring!r} gave the score {score} at epoch "
+                f"{self.n_iter_}; early stopping needs finite scores."
+            )
+        return score
+
+    def _score_validation(self, validation, scorer=None):
+        """Append the validation loss and the score: the accuracy (scoring
+        None), minus the loss ('loss') or ``scorer()``."""
         X_val, Y_val, sw_val, xp, _ = validation
         A2 = self._forward(X_val, xp)
-        self.validation_loss_curve_.append(
-            float(_network.cross_entropy(Y_val, A2, self.out_activation_, sw_val, xp))
+        loss = float(
+            _network.cross_entropy(Y_val, A2, self.out_activation_, sw_val, xp)
         )
+        self.validation_loss_curve_.append(loss)
+        if self.scoring is None:
+            score = self._accuracy(A2, Y_val, sw_val, xp)
+        elif scorer is None:
+            score = -loss  # higher is better, as for every score
+        else:
+            score = scorer()
+        self.validation_scores_.append(score)
+        if self.verbose:
+            print(f"Validation score: {score:f}")
+
+    def _accuracy(self, A2, Y_val, sw_val, xp):
+        """The weighted share of validation rows whose prediction is right."""
         if self.n_outputs_ == 1:
             correct = (A2[:, 0] > 0.5) == (Y_val[:, 0] > 0.5)
         elif self._multilabel:
@@ -524,14 +661,11 @@ class TrainingMixin:
         else:
             correct = xp.argmax(A2, axis=1) == xp.argmax(Y_val, axis=1)
         if xp is np:
-            score = float(np.average(correct, weights=sw_val))
-        else:  # one number read from the device
-            correct = xp.astype(correct, A2.dtype)
-            weights = xp.ones_like(correct) if sw_val is None else sw_val
-            score = float(xp.sum(correct * weights) / xp.sum(weights))
-        self.validation_scores_.append(score)
-        if self.verbose:
-            print(f"Validation score: {score:f}")
+            return float(np.average(correct, weights=sw_val))
+        # One number read from the device.
+        correct = xp.astype(correct, A2.dtype)
+        weights = xp.ones_like(correct) if sw_val is None else sw_val
+        return float(xp.sum(correct * weights) / xp.sum(weights))
 
     def _update_no_improvement_count(self, early_stopping):
         if early_stopping:

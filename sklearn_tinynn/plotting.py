@@ -173,6 +173,9 @@ class LossCurveDisplay:
         The epoch (counted from 1) to mark with a vertical line: the best
         validation score's, whose weights early stopping keeps. ``None``
         marks none.
+    score_name : str, default="accuracy"
+        What the validation scores are, for the labels: ``from_estimator``
+        takes it from the estimator's ``scoring``.
 
     Attributes
     ----------
@@ -223,6 +226,7 @@ class LossCurveDisplay:
         name=None,
         x_label="Epoch",
         best_epoch=None,
+        score_name="accuracy",
     ):
         self.loss_curve = loss_curve
         self.validation_loss_curve = validation_loss_curve
@@ -230,6 +234,7 @@ class LossCurveDisplay:
         self.name = name
         self.x_label = x_label
         self.best_epoch = best_epoch
+        self.score_name = score_name
 
     def plot(self, *, ax=None, name=None, show_validation_score=False):
         """Plot the curves.
@@ -241,7 +246,8 @@ class LossCurveDisplay:
         name : str, default=None
             Name of the model in the legend; ``None`` uses ``self.name``.
         show_validation_score : bool, default=False
-            Also draw the validation accuracy, on a second y-axis.
+            Also draw the validation score (``score_name``), on a second
+            y-axis.
 
         Returns
         -------
@@ -296,11 +302,11 @@ class LossCurveDisplay:
             (self.score_line_,) = _plot_curve(
                 self.score_ax_,
                 self.validation_scores,
-                f"{prefix}validation accuracy",
+                f"{prefix}validation {self.score_name}",
                 color=color,
                 linestyle=":",
             )
-            self.score_ax_.set_ylabel("Validation accuracy")
+            self.score_ax_.set_ylabel(f"Validation {self.score_name}")
         self.best_epoch_line_ = None
         if self.best_epoch is not None:
             self.best_epoch_line_ = ax.axvline(
@@ -333,8 +339,9 @@ class LossCurveDisplay:
         name : str, default=None
             Name of the model in the legend.
         show_validation_score : bool, default=False
-            Also draw the validation accuracy, on a second y-axis; needs an
-            estimator fitted with ``early_stopping=True``.
+            Also draw the validation score (the accuracy, or the estimator's
+            ``scoring``), on a second y-axis; needs an estimator fitted with
+            ``early_stopping=True``.
 
         Returns
         -------
@@ -385,8 +392,18 @@ class LossCurveDisplay:
             name=name,
             x_label="Iteration" if network.solver == "lbfgs" else "Epoch",
             best_epoch=_best_epoch(scores),
+            score_name=_score_name(getattr(network, "scoring", None)),
         )
         return display.plot(ax=ax, show_validation_score=show_validation_score)
+
+
+def _score_name(scoring):
+    """What ``validation_scores_`` holds, for the labels (see ``scoring``)."""
+    if scoring is None:
+        return "accuracy"
+    if scoring == "loss":
+        return "score (minus the loss)"
+    return scoring if isinstance(scoring, str) else "score"
 
 
 def _plot_curve(ax, values, label, **kwargs):

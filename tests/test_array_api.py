@@ -462,6 +462,31 @@ def test_partial_fit_and_warm_start_match_numpy(device_xp):
         models[1][0].partial_fit(X, y)
 
 
+@pytest.mark.parametrize("solver", ["adam", "sgd", "gd"])
+@pytest.mark.parametrize("schedule", ["cosine", "plateau"])
+def test_schedules_match_numpy(device_xp, solver, schedule):
+    # The rates are host floats: the same model as NumPy's, up to rounding,
+    # for fit, a warm-started fit (a new cosine cycle) and partial_fit.
+    xp, device = device_xp
+    X, y = problem("multiclass")
+    X_device = xp.asarray(X, device=device)
+    params = dict(
+        hidden_layer_size=5, solver=solver, learning_rate=schedule, warmup_iter=2,
+        max_iter=4, learning_rate_init=0.05, n_iter_no_change=1, tol=1.0,
+        warm_start=True, random_state=0,
+    )  # fmt: skip
+    models = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for data in (X, X_device):
+            clf = TwoLayerNNClassifier(**params).fit(data, y).fit(data, y)
+            models.append(clf.partial_fit(data, y).partial_fit(data, y))
+    reference, moved = models
+    assert_same_model(moved, reference)
+    for key in ("learning_rate", "epoch", "horizon", "level"):
+        assert moved._optimizer_state[key] == reference._optimizer_state[key]
+
+
 def state_layout(model):
     """The optimizer state's lists as shapes: one layout whatever trained it."""
     return {

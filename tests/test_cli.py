@@ -25,6 +25,7 @@ import pytest
 import skops.io
 from sklearn.datasets import load_digits
 from sklearn.dummy import DummyClassifier
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from sklearn_tinynn import TwoLayerNNClassifier
@@ -188,6 +189,74 @@ def test_init_flag_sets_the_init_parameter(digits_csv, tmp_path, capsys):
     assert "--init: invalid choice: 'xavier'" in capsys.readouterr().err
 
 
+ADAM = ["--max-iter", "30", "--hidden", "20", "--progress", "none"]
+ADAM += ["--learning-rate-init", "0.01", "--random-state", "0"]
+
+
+def test_scoring_and_validation_flags(digits_csv, tmp_path, capsys):
+    from sklearn_tinynn import load
+
+    model = tmp_path / "model.skops"
+    argv = ["--train", digits_csv["train"], "--save", model, *ADAM]
+    argv += ["--validation", digits_csv["test"], "--scoring", "loss"]
+    argv += ["--test", digits_csv["test"]]  # no hold-out: train on all 600
+    out = train_in_process(capsys, *argv, "--no-shuffle").out
+    assert "validation: " + str(digits_csv["test"]) + " (200 images)" in out
+    loaded = load(model)
+    assert loaded.scoring == "loss" and loaded.early_stopping
+    # The estimator fitted on the same arrays, early stopping on the file's.
+    X, y = read_data(digits_csv["train"]).test_part()
+    X_val, y_val = read_data(digits_csv["test"]).test_part()
+    reference = TwoLayerNNClassifier(
+        20,
+        early_stopping=True,
+        scoring="loss",
+        max_iter=30,
+        learning_rate_init=0.01,
+        random_state=0,
+        shuffle=False,
+    )
+    with pytest.warns(ConvergenceWarning):
+        reference.fit(X, y, X_val=X_val, y_val=y_val)
+    assert loaded.validation_loss_curve_ == reference.validation_loss_curve_
+    assert len(loaded.validation_scores_) == 30
+    np.testing.assert_array_equal(loaded.coefs_[0], reference.coefs_[0])
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--scoring", "speed"], "argument --scoring: must be None, a str among"),
+        (["--no-early-stopping"], "--validation is the set early stopping stops on"),
+        (["--solver", "lbfgs"], "solver='lbfgs' does not do"),
+    ],
+)
+def test_bad_validation_flags_exit_2(digits_csv, extra, message, capsys):
+    argv = ["train", "--train", digits_csv["train"], "--validation"]
+    argv += [digits_csv["test"], *ADAM, *extra]
+    assert main(list(map(str, argv))) == 2
+    stderr = capsys.readouterr().err
+    assert_one_line_error(stderr)
+    assert message in stderr
+
+
+def test_a_cosine_schedule_with_warmup_trains_saves_and_loads(
+    digits_csv, tmp_path, capsys
+):
+    from sklearn_tinynn import load
+
+    model = tmp_path / "model.skops"
+    argv = ["--train", digits_csv["train"], "--save", model, "--progress", "none"]
+    schedule = ["--learning-rate", "cosine", "--warmup-iter", "3", "--max-iter", "20"]
+    flags = [*schedule, "--hidden", "20", "--learning-rate-init", "0.05"]
+    assert accuracy(train_in_process(capsys, *argv, *flags).out) > 0.8
+    loaded = load(model)
+    assert (loaded.learning_rate, loaded.warmup_iter) == ("cosine", 3)
+    assert loaded._optimizer_state["horizon"] == 20
+    assert main(["train", "--train", "digits", "--warmup-iter", "-1"]) == 2
+    assert "--warmup-iter: must be an int in the range [0" in capsys.readouterr().err
+
+
 def test_dropout_flag_sets_the_dropout_parameter(digits_csv, tmp_path, capsys):
     from sklearn_tinynn import load
 
@@ -257,6 +326,65 @@ def test_preset_accurate_reaches_its_accuracy_on_the_mnist_sample(capsys):
     assert accuracy(out) >= 0.955
 
 
+def test_checkpoint_then_resume_gives_the_uninterrupted_model(
+    digits_csv, tmp_path, capsys
+):
+    from sklearn_tinynn import load
+
+    folder, full, resumed = tmp_path / "ckpt", tmp_path / "full", tmp_path / "resumed"
+    common = ["--train", digits_csv["train"], "--progress", "none"]
+    first = train_in_process(
+        capsys, *common, "--hidden", 16, "--max-iter", 20, "--n-iter-no-change", 50,
+        "--random-state", 3, "--checkpoint", folder, "--checkpoint-every", 5,
+        "--save", full,
+    ).out  # fmt: skip
+    names = ["best.skops", *(f"epoch_{n:04d}.skops" for n in (5, 10, 15, 20))]
+    assert sorted(p.name for p in folder.iterdir()) == names
+    # The crash after epoch 12: only the files up to epoch 10 remain.
+    for name in ("epoch_0015.skops", "epoch_0020.skops", "best.skops"):
+        (folder / name).unlink()
+    again = train_in_process(
+        capsys, *common, "--resume", folder, "--checkpoint", folder,
+        "--checkpoint-every", 5, "--save", resumed,
+    ).out  # fmt: skip
+    assert accuracy(again) == accuracy(first)
+    assert sorted(p.name for p in folder.iterdir()) == names
+    a, b = load(full), load(resumed)
+    assert a.loss_curve_ == b.loss_curve_ and a.n_iter_ == b.n_iter_ == 20
+    for x, z in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        np.testing.assert_array_equal(x, z, strict=True)
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--alpha", "1"], "--resume goes on with the checkpoint's own parameters: "
+         "drop --alpha (only --max-iter may change)"),
+        (["--float64"], "drop --float64"),
+        (["--checkpoint-every", "0"], "--checkpoint-every: 0 is not a positive"),
+    ],
+)  # fmt: skip
+def test_resume_refuses_other_parameters(flags, message, digits_csv, tmp_path, capsys):
+    folder = tmp_path / "ckpt"
+    common = ["--train", digits_csv["train"], "--progress", "none", "--hidden", 8]
+    train_in_process(capsys, *common, "--max-iter", 12, "--checkpoint", folder)
+    argv = ["train", *map(str, common[:-2]), "--resume", str(folder), *flags]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_resume_refuses_what_is_no_unfinished_fit(digits_csv, tmp_path, capsys):
+    folder = tmp_path / "ckpt"
+    common = ["--train", str(digits_csv["train"]), "--progress", "none"]
+    train_in_process(capsys, *common, "--max-iter", 10, "--checkpoint", folder)
+    for target, message in [
+        (folder / "epoch_0010.skops", "not a checkpoint of an unfinished fit"),
+        (tmp_path, "no epoch_NNNN.skops file there"),
+    ]:
+        assert main(["train", *common, "--resume", str(target)]) == 2
+        assert message in capsys.readouterr().err
+
+
 def test_report_writes_the_pictures(digits_csv, tmp_path, capsys):
     pytest.importorskip("matplotlib")
     from matplotlib.image import imread
@@ -310,7 +438,8 @@ def test_console_script_is_declared():
         (["train", "--train", "digits", "--test-size", "1.5"], "in (0, 1), got 1.5"),
         (
             ["train", "--train", "digits", "--learning-rate", "abc"],
-            "expected one of constant, invscaling, adaptive, got 'abc'",
+            "expected one of constant, invscaling, adaptive, cosine, plateau, got "
+            "'abc'",
         ),
         (["predict", "--model", "m.skops"], "required: --input, --output"),
     ],
@@ -684,6 +813,9 @@ def test_learning_rate_is_the_schedule_and_a_number_names_the_new_flag(capsys):
           "learning_rate_init": 0.05, "class_weight": "balanced", "shuffle": False,
           "momentum": 0.5, "batch_size": 32}),
         (["--preset", "notebook"], {"early_stopping": False, "solver": "gd"}),
+        (["--learning-rate", "cosine", "--warmup-iter", "5"],
+         {"learning_rate": "cosine", "warmup_iter": 5}),
+        (["--learning-rate", "plateau"], {"learning_rate": "plateau"}),
     ],
 )  # fmt: skip
 def test_flags_set_the_parameters_of_the_same_names(flags, params):
@@ -876,3 +1008,22 @@ def test_each_file_has_its_own_label_column(digits_csv, tmp_path, capsys):
     wrong = train_in_process(capsys, *argv, "--test-label-column", -1)
     assert "warning" in wrong.err and "pass --test-label-column" in wrong.err
     assert len(wrong.err.strip().splitlines()) <= 2  # the warning, a note at most
+
+
+@pytest.mark.slow
+def test_validation_on_a_torch_device(digits_csv, tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    pytest.importorskip("scipy", minversion="1.14")
+    monkeypatch.setenv("SCIPY_ARRAY_API", "1")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    curves = []
+    for device in ([], ["--device", "cpu"]):
+        path = tmp_path / f"{len(device)}.skops"
+        argv = ["train", "--train", digits_csv["train"], *ADAM, "--save", path]
+        argv += ["--validation", digits_csv["test"], "--scoring", "loss", *device]
+        result = run(*argv)
+        assert result.returncode == 0, result.stderr
+        trusted = skops.io.get_untrusted_types(file=path)
+        curves.append(skops.io.load(path, trusted=trusted).validation_loss_curve_)
+    # float32 on both sides, summed in different orders.
+    np.testing.assert_allclose(curves[1], curves[0], rtol=1e-4)

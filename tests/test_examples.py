@@ -165,7 +165,51 @@ def temperature_scaling_lowers_the_log_loss(stdout):
     assert accuracy["after temperature scaling"] == accuracy["before"]
 
 
+def loss_and_accuracy_stop_where_the_text_says(stdout):
+    (agree,) = re.findall(r"agree over their first \d+ epochs: (\w+)", stdout)
+    assert agree == "True"  # "the two fits follow one path"
+    best = numbers(r"scoring on the (\w+): .* best epoch (\d+)", stdout)
+    (least,) = re.findall(r"least validation loss at epoch (\d+)", stdout)
+    assert best["loss"] == float(least)
+    # "stops improving earlier here"; "close on the test digits".
+    assert best["accuracy"] < best["loss"]
+    accuracy = numbers(r"scoring on the (\w+): .*test accuracy ([\d.]+)", stdout)
+    log_loss = numbers(r"scoring on the (\w+): .*test log loss ([\d.]+)", stdout)
+    assert abs(accuracy["accuracy"] - accuracy["loss"]) <= 0.01
+    assert abs(log_loss["accuracy"] - log_loss["loss"]) <= 0.02
+
+
+def he_starts_faster_and_derivatives_match(stdout):
+    gaps = numbers(r"(\w+): largest \|f'\(z\) - finite difference\| (\S+)", stdout)
+    assert len(gaps) == 7 and max(gaps.values()) < 1e-8
+    early = {
+        (activation, init): (float(five), float(last))
+        for activation, init, five, last in re.findall(
+            r"(\w+) +(glorot|he): training loss after 5 epochs ([\d.]+), after 40 "
+            r"([\d.]+)",
+            stdout,
+        )
+    }
+    assert len(early) == 8
+    for activation in ["relu", "leaky_relu", "gelu", "silu"]:
+        glorot, he = early[activation, "glorot"], early[activation, "he"]
+        assert he[0] < glorot[0]  # "starts faster"
+        assert abs(he[1] - glorot[1]) < 0.01  # "nearly met"
+
+
+def resumed_fit_is_the_uninterrupted_one(stdout):
+    assert "the checkpoint has run 20 of 40 epochs" in stdout
+    assert "n_iter_: 40 resumed, 40 uninterrupted" in stdout
+    assert "loss curves identical: True" in stdout
+    assert "weights identical: True" in stdout
+    # "the grey line marks the epoch of best.skops", before the crash.
+    (best,) = re.findall(r"best.skops: epoch (\d+),", stdout)
+    assert int(best) < 20
+
+
 CLAIMS = {
+    "plot_checkpoints.py": resumed_fit_is_the_uninterrupted_one,
+    "plot_activations.py": he_starts_faster_and_derivatives_match,
     "plot_class_weight.py": balanced_weights_help_the_rare_digits,
     "plot_compare_solvers.py": solvers_rank_as_the_text_says,
     "plot_dropout.py": dropout_keeps_the_validation_loss_lower,
@@ -175,6 +219,7 @@ CLAIMS = {
     "plot_notebook_reproduced.py": notebook_page_quotes_the_example,
     "plot_partial_fit_streaming.py": streaming_matches_in_memory,
     "plot_temperature_calibration.py": temperature_scaling_lowers_the_log_loss,
+    "plot_validation_set.py": loss_and_accuracy_stop_where_the_text_says,
     "plot_onnx_export.py": onnx_agrees_with_predict,
     "plot_vs_mlpclassifier.py": both_libraries_learn_alike,
 }

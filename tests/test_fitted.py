@@ -216,10 +216,15 @@ def adam_state(coefs, intercepts, **changes):
     return {**state, **changes}, parameters
 
 
+# A schedule's position: 'cosine', 'plateau' or a warm-up.
+POSITION = {"epoch": 3, "horizon": 10, "level": 2e-4}
+
+
 def test_optimizer_states_that_a_fit_leaves():
     coefs, intercepts = params()
     state, parameters = adam_state(coefs, intercepts)
     check_optimizer_state(state, parameters)
+    check_optimizer_state({**state, **POSITION}, parameters)
     check_optimizer_state(None, parameters)
     sgd = {
         "solver": "sgd",
@@ -244,6 +249,12 @@ def test_optimizer_states_that_a_fit_leaves():
         ({"t": 1.5}, r"\['t'\]=1.5 is not a count"),
         ({"t": 10**400}, "is not a count"),
         ({"solver": "rmsprop"}, "the dict of a solver"),
+        ({"epoch": 0, "horizon": 5}, r"expected .*, with \['epoch', 'horizon'"),
+        (dict(POSITION, epoch=-1), r"\['epoch'\]=-1 is not a count"),
+        (dict(POSITION, epoch=2.0), r"\['epoch'\]=2.0 is not a count"),
+        (dict(POSITION, horizon=0), r"\['horizon'\]=0 is not a count"),
+        (dict(POSITION, level=0.0), r"\['level'\]=0.0 is not a positive finite"),
+        (dict(POSITION, level=np.nan), r"\['level'\]=nan is not a positive"),
         ({"extra": 1}, r"has the keys \['M', 'V', 'extra'"),
         ({"M": "moments"}, "is not a list of NumPy arrays"),
         ({"V": None}, "is not a list of NumPy arrays"),

@@ -207,3 +207,114 @@ def test_flat_fused_update_matches_per_parameter_reference(dtype, kind):
     for param, ref in zip(workspace.params, expected):
         assert param.dtype == dtype
         assert_allclose(param, ref, rtol=rtol, atol=rtol * 1e-2)
+
+
+# ------------------------------------------------------ schedules with a position
+
+SCHEDULED = {
+    "gd": lambda p, **kw: GradientDescent(p, 0.1, **kw),
+    "sgd": lambda p, **kw: SGD(p, 0.1, **kw),
+    "adam": lambda p, **kw: Adam(p, 0.1, **kw),
+}
+
+
+def rates(optimizer, n_epochs, horizon, restart=True, samples=10):
+    """The rate of each of ``n_epochs`` epochs, after ``begin``."""
+    optimizer.begin(horizon, restart=restart, time_step=0)
+    seen = []
+    for epoch in range(n_epochs):
+        seen.append(optimizer.learning_rate)
+        optimizer.iteration_ends((epoch + 1) * samples)
+    return seen
+
+
+def cosine(eta0, e, T):
+    """The closed form, eta_min = 0: eta0 (1 + cos(pi e / T)) / 2."""
+    return eta0 * (1 + np.cos(np.pi * np.asarray(e) / T)) / 2
+
+
+@pytest.mark.parametrize("kind", list(SCHEDULED))
+def test_cosine_rate_of_each_epoch(kind):
+    optimizer = SCHEDULED[kind](make_params(), lr_schedule="cosine")
+    got = rates(optimizer, 7, horizon=7)
+    assert_allclose(got, cosine(0.1, np.arange(7), 7), rtol=1e-15)
+    assert got[0] == 0.1 and got[-1] < 0.01
+    # After the horizon a new cycle starts: a warm restart at eta0.
+    assert optimizer.state["epoch"] == 0 and optimizer.learning_rate == 0.1
+
+
+@pytest.mark.parametrize("kind", list(SCHEDULED))
+def test_warmup_then_cosine(kind):
+    optimizer = SCHEDULED[kind](make_params(), lr_schedule="cosine", warmup_iter=4)
+    got = rates(optimizer, 10, horizon=10)
+    # Epochs 0..3 rise linearly to eta0: eta0 (e + 1) / 4, then the cosine
+    # decays over the 6 epochs left, e' = e - 4.
+    assert_allclose(got[:4], 0.1 * np.array([1, 2, 3, 4]) / 4, rtol=1e-15)
+    assert_allclose(got[4:], cosine(0.1, np.arange(6), 6), rtol=1e-15)
+
+
+@pytest.mark.parametrize("schedule", ["constant", "plateau"])
+def test_warmup_of_a_flat_schedule(schedule):
+    optimizer = Adam(make_params(), 0.1, lr_schedule=schedule, warmup_iter=3)
+    got = rates(optimizer, 6, horizon=2)  # the horizon bounds cosine cycles only
+    assert_allclose(got, [0.1 / 3, 0.2 / 3, 0.1, 0.1, 0.1, 0.1], rtol=1e-15)
+
+
+def test_warmup_of_invscaling_multiplies_it():
+    optimizer = SGD(make_params(), 0.1, lr_schedule="invscaling", warmup_iter=2)
+    got = rates(optimizer, 3, horizon=5, samples=10)
+    expected = [0.1 / 2, 0.1 * 11**-0.5, 0.1 * 21**-0.5]
+    assert_allclose(got, expected, rtol=1e-15)
+
+
+def test_plateau_for_adam_divides_by_five_then_stops():
+    optimizer = Adam(make_params(), 1e-5, lr_schedule="plateau")
+    optimizer.begin(10, restart=True, time_step=0)
+    assert optimizer.trigger_stopping() is False
+    assert_allclose(optimizer.learning_rate, 2e-6, rtol=1e-15)
+    assert optimizer.trigger_stopping() is False
+    assert_allclose(optimizer.learning_rate, 4e-7, rtol=1e-15)
+    assert optimizer.trigger_stopping() is True
+    # Adam keeps ignoring MLPClassifier's 'adaptive': it stops at the first stall.
+    ignored = Adam(make_params(), 1e-5, lr_schedule="adaptive")
+    ignored.begin(10, restart=True, time_step=0)
+    assert ignored.trigger_stopping() is True and ignored.learning_rate == 1e-5
+    assert "level" not in ignored.state
+
+
+def test_plateau_lowers_the_warmed_up_rate():
+    optimizer = SGD(make_params(), 0.1, lr_schedule="plateau", warmup_iter=4)
+    optimizer.begin(10, restart=True, time_step=0)
+    optimizer.iteration_ends(10)  # epoch 1 of the warm-up: 2/4 of the level
+    assert optimizer.trigger_stopping() is False
+    assert_allclose(optimizer.learning_rate, 0.02 * 2 / 4, rtol=1e-15)
+
+
+def test_cosine_restart_and_continuation():
+    # begin(restart=True) (fit) starts a new cycle of the new horizon; without
+    # it (partial_fit) the position goes on, and a new cycle takes the horizon.
+    optimizer = GradientDescent(make_params(), 0.1, lr_schedule="cosine")
+    rates(optimizer, 3, horizon=4)
+    assert optimizer.state["epoch"] == 3
+    assert_allclose(rates(optimizer, 2, 6, restart=False), cosine(0.1, [3, 0], 4))
+    assert optimizer.state["horizon"] == 6
+    assert rates(optimizer, 1, horizon=5)[0] == 0.1
+    assert (optimizer.state["epoch"], optimizer.state["horizon"]) == (1, 5)
+
+
+def test_leaving_a_positioned_schedule_restarts_from_eta0():
+    params = make_params()
+    cosine_run = GradientDescent(params, 0.1, lr_schedule="cosine")
+    rates(cosine_run, 2, horizon=4)
+    constant = GradientDescent(params, 0.1, state=cosine_run.state)
+    constant.begin(4, restart=False, time_step=20)
+    assert constant.learning_rate == 0.1
+    assert not {"epoch", "horizon", "level"} & set(constant.state)
+
+
+@pytest.mark.parametrize("schedule", ["constant", "invscaling", "adaptive"])
+def test_old_schedules_without_warmup_keep_no_position(schedule):
+    optimizer = SGD(make_params(), 0.1, lr_schedule=schedule)
+    optimizer.begin(10, restart=True, time_step=0)
+    assert set(optimizer.state) == {"learning_rate", "learning_rate_init", "velocities"}
+    assert optimizer.learning_rate == 0.1

@@ -65,6 +65,16 @@ CONFIGS = {
     "silu float32": ({"activation": "silu"}, "binary", np.float32),
     "leaky_relu": ({"activation": "leaky_relu"}, "multilabel", np.float64),
     "dropout float32": ({"dropout": 0.3}, "multiclass", np.float32),
+    "cosine warm-up": (
+        {"learning_rate": "cosine", "warmup_iter": 3},
+        "multiclass",
+        np.float64,
+    ),
+    "sgd plateau": (
+        {"solver": "sgd", "learning_rate": "plateau", "learning_rate_init": 0.1},
+        "binary",
+        np.float32,
+    ),
     "random state object": (
         {"random_state": np.random.RandomState(0), "class_weight": {0: 2.0}},
         "multiclass",
@@ -144,6 +154,25 @@ def test_loaded_model_trains_on_exactly_as_the_original(round_trip, tmp_path):
     for model in (clf, loaded):
         model.partial_fit(X, y)
     assert_identical_predictions(loaded, clf, X)
+
+
+@pytest.mark.parametrize("round_trip", [_skops, _save_and_load])
+@pytest.mark.parametrize("schedule", ["cosine", "plateau"])
+def test_a_loaded_schedule_goes_on_exactly(round_trip, schedule, tmp_path):
+    """The schedule's position is saved: partial_fit continues the cycle."""
+    X, y = _data("multiclass", np.float64)
+    params = dict(learning_rate=schedule, warmup_iter=2, max_iter=3, random_state=0)
+    clf = TwoLayerNNClassifier(16, **params)
+    for _ in range(2):
+        clf.partial_fit(X, y, classes=range(10))
+    loaded = round_trip(clf, tmp_path / "model")
+    assert loaded._optimizer_state["epoch"] == 2
+    for _ in range(3):  # past the end of the cosine cycle: a warm restart
+        for model in (clf, loaded):
+            model.partial_fit(X, y)
+    assert loaded._optimizer_state["epoch"] == (5 if schedule == "plateau" else 2)
+    assert_identical_predictions(loaded, clf, X)
+    assert loaded.loss_curve_ == clf.loss_curve_
 
 
 def test_skops_file_needs_only_this_packages_type_trusted(fitted, tmp_path):

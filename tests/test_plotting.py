@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import scipy.sparse
 from sklearn.datasets import load_digits
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
@@ -90,6 +90,24 @@ def test_loss_curve_lines_hold_the_estimator_curves(early_stopped):
         "validation accuracy",
     ]
     assert display.figure_ is display.ax_.figure
+
+
+@pytest.mark.parametrize(
+    "scoring, name",
+    [("loss", "score (minus the loss)"), ("f1_macro", "f1_macro"), (len, "score")],
+)
+def test_loss_curve_names_the_validation_score(digits, scoring, name):
+    X, y = digits
+    clf = TwoLayerNNClassifier(16, early_stopping=True, max_iter=3, random_state=0)
+    clf.set_params(scoring=(lambda e, X, y: 0.5) if scoring is len else scoring)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    display = LossCurveDisplay.from_estimator(clf, show_validation_score=True)
+    assert display.score_ax_.get_ylabel() == f"Validation {name}"
+    assert display.score_line_.get_label() == f"validation {name}"
+    np.testing.assert_array_equal(
+        display.score_line_.get_ydata(), clf.validation_scores_
+    )
 
 
 def test_loss_curve_validation_shares_the_color_and_is_dashed(early_stopped):

@@ -1,6 +1,7 @@
 """scikit-learn's own estimator checks, over the default and one instance per
-solver, per activation, with class_weight='balanced' and with dropout: every
-one passes, except the one failure declared below, with its reason."""
+solver, per activation, with class_weight='balanced', with a cosine schedule
+after a warm-up and with dropout: every one passes, except the failures
+declared below, with their reason."""
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -19,6 +20,7 @@ ESTIMATORS = [
     TwoLayerNNClassifier(class_weight="balanced"),
     TwoLayerNNClassifier(solver="sgd", activation="tanh"),
     TwoLayerNNClassifier(solver="lbfgs", class_weight="balanced"),
+    TwoLayerNNClassifier(learning_rate="cosine", warmup_iter=10),
     TwoLayerNNClassifier(dropout=0.2),
 ]
 

@@ -759,6 +759,128 @@ def test_a_split_without_every_class_on_each_side_names_validation_fraction(
     assert not hasattr(clf, "coefs_")
 
 
+# ------------------------------------------------ learning-rate schedules
+
+
+def cosine_rates(eta0, n_epochs, warmup=0):
+    """The closed forms: warm-up eta0 (e + 1) / W, then eta0 (1 + cos(pi e' /
+    (T - W))) / 2 with e' = e - W, over a fit of T = n_epochs epochs."""
+    e = np.arange(n_epochs)
+    decay = (1 + np.cos(np.pi * np.maximum(e - warmup, 0) / (n_epochs - warmup))) / 2
+    return (eta0 * decay * np.minimum((e + 1) / max(warmup, 1), 1)).tolist()
+
+
+def constant_chain(params, X, y, rates, method="fit", **kwargs):
+    """One epoch per call at each rate of ``rates``, with the constant schedule:
+    the moments and velocities go on, the rate is the new learning_rate_init."""
+    clf = TwoLayerNNClassifier(**params, warm_start=True, max_iter=1)
+    for rate in rates:
+        getattr(clf.set_params(learning_rate_init=rate), method)(X, y, **kwargs)
+    return clf
+
+
+SCHEDULE_PARAMS = dict(
+    hidden_layer_size=8, batch_size=50, shuffle=False, n_iter_no_change=50
+)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", ITERATIVE)
+@pytest.mark.parametrize(
+    "schedule, warmup", [("cosine", 0), ("cosine", 3), ("constant", 3)]
+)
+def test_a_scheduled_fit_steps_at_the_closed_form_rates(iris, solver, schedule, warmup):
+    X, y = iris
+    params = dict(SCHEDULE_PARAMS, solver=solver, random_state=0)
+    clf = TwoLayerNNClassifier(
+        **params, learning_rate=schedule, warmup_iter=warmup, max_iter=7,
+        learning_rate_init=0.05,
+    ).fit(X, y)  # fmt: skip
+    rates = cosine_rates(0.05, 7, warmup)
+    if schedule == "constant":
+        rates = [0.05 * min((e + 1) / warmup, 1) for e in range(7)]
+    chain = constant_chain(dict(params, learning_rate="constant"), X, y, rates)
+    assert_allclose(_flat(clf), _flat(chain), rtol=1e-12, atol=1e-14)
+    assert_allclose(clf.loss_curve_, chain.loss_curve_, rtol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_each_warm_fit_starts_a_new_cosine_cycle(iris):
+    X, y = iris
+    params = dict(SCHEDULE_PARAMS, random_state=0, learning_rate_init=0.02)
+    clf = TwoLayerNNClassifier(
+        **params, learning_rate="cosine", warmup_iter=1, max_iter=4, warm_start=True
+    )
+    clf.fit(X, y).set_params(max_iter=3).fit(X, y)
+    rates = cosine_rates(0.02, 4, 1) + cosine_rates(0.02, 3, 1)
+    chain = constant_chain(params, X, y, rates)
+    assert_allclose(_flat(clf), _flat(chain), rtol=1e-12, atol=1e-14)
+    state = clf._optimizer_state
+    assert (state["epoch"], state["horizon"]) == (0, 3)  # a cycle just ended
+
+
+def test_partial_fit_goes_on_with_cycles_of_max_iter_calls(iris):
+    X, y = iris
+    params = dict(SCHEDULE_PARAMS, solver="sgd", random_state=0)
+    clf = TwoLayerNNClassifier(
+        **params, learning_rate="cosine", warmup_iter=2, max_iter=5,
+        learning_rate_init=0.05,
+    )  # fmt: skip
+    for _ in range(8):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    rates = (cosine_rates(0.05, 5, 2) * 2)[:8]
+    chain = constant_chain(params, X, y, rates, "partial_fit", classes=[0, 1, 2])
+    assert_allclose(_flat(clf), _flat(chain), rtol=1e-12, atol=1e-14)
+    assert clf._optimizer_state["epoch"] == 3
+
+
+@pytest.mark.parametrize("solver", ITERATIVE)
+def test_plateau_divides_by_five_at_each_stall_for_every_solver(iris, solver):
+    X, y = iris
+    clf = TwoLayerNNClassifier(
+        8,
+        solver=solver,
+        learning_rate="plateau",
+        n_iter_no_change=1,
+        tol=10.0,  # no epoch after the first improves by 10
+        learning_rate_init=1e-3,
+        random_state=0,
+    ).fit(X, y)
+    # A stall after epochs 3, 5, ...: 2 epochs at each level 1e-3 / 5**k,
+    # k = 0..5; the stall at 1e-3 / 5**5 <= 1e-6 stops.
+    assert clf.n_iter_ == 1 + 2 * 6
+    assert_allclose(clf._optimizer_state["level"], 1e-3 / 5**5, rtol=1e-15)
+
+
+def test_plateau_is_adaptive_for_sgd_and_adaptive_stays_ignored_by_adam(iris):
+    X, y = iris
+    params = dict(n_iter_no_change=1, tol=10.0, random_state=0, max_iter=30)
+    sgd = [
+        TwoLayerNNClassifier(8, solver="sgd", learning_rate=s, **params).fit(X, y)
+        for s in ("plateau", "adaptive")
+    ]
+    assert_array_equal(_flat(sgd[0]), _flat(sgd[1]))
+    assert sgd[0].loss_curve_ == sgd[1].loss_curve_
+    adam = [
+        TwoLayerNNClassifier(8, learning_rate=s, **params).fit(X, y)
+        for s in ("adaptive", "constant")
+    ]
+    assert_array_equal(_flat(adam[0]), _flat(adam[1]))
+    assert adam[0].n_iter_ == 3  # the first stall stops, as with 'constant'
+
+
+def test_cosine_needs_an_epoch_after_the_warmup(iris):
+    X, y = iris
+    clf = TwoLayerNNClassifier(learning_rate="cosine", warmup_iter=5, max_iter=5)
+    with pytest.raises(ValueError, match="warmup_iter=5 leaves no epoch .* less than"):
+        clf.fit(X, y)
+    with pytest.raises(ValueError, match="warmup_iter"):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.set_params(solver="lbfgs").fit(X, y)  # L-BFGS has no schedule
+
+
 # ----------------------------------------------------------------- dropout
 
 
