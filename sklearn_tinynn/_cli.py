@@ -72,7 +72,7 @@ PRESETS = {
         "solver": "adam",
         "learning_rate_init": 1e-3,
         "dropout": 0.5,
-        "alpha": 1e-2,
+        "alpha": 1e-3,
         "batch_size": 256,
         "early_stopping": True,
         "n_iter_no_change": 20,
