@@ -76,7 +76,7 @@ numpydoc_validation_exclude = {
     r"\.set_callbacks$",
     # The hooks of a callback, called by the estimator rather than by users;
     # docs/progress.rst documents them once, for every callback.
-    r"\.TextProgressBar\.(setup|teardown|on_fit_task_begin|on_fit_task_end)$",
+    r"\.(TextProgressBar|Checkpoint)\.(setup|teardown|on_fit_task_begin|on_fit_task_end)$",
 }
 
 # -- Example gallery ---------------------------------------------------------

@@ -4,6 +4,7 @@ first-class scikit-learn classifier."""
 from ._array_api import move_to
 from ._checkpoints import Checkpoint
 from ._classifier import TwoLayerNNClassifier
+from ._lr_finder import lr_range_test
 from ._persistence import load, save
 from ._progress import TextProgressBar
 
@@ -15,6 +16,7 @@ __all__ = [
     "TwoLayerNNClassifier",
     "__version__",
     "load",
+    "lr_range_test",
     "move_to",
     "save",
 ]

@@ -117,6 +117,12 @@ class Checkpoint:
         -------
         path : pathlib.Path
             ``directory/epoch_NNNN.skops`` or ``directory/best.skops``.
+
+        Examples
+        --------
+        >>> from sklearn_tinynn import Checkpoint
+        >>> Checkpoint("runs", every=5).path(20).as_posix()
+        'runs/epoch_0020.skops'
         """
         name = "best" if epoch == "best" else f"epoch_{epoch:04d}"
         return Path(self.directory, f"{name}.skops")

@@ -79,17 +79,18 @@ class TwoLayerNNClassifier(
         ``min(200, n_samples)``. Ignored by 'gd' and 'lbfgs'.
     learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine', \
 'plateau'}, default='constant'
-        Schedule of the step size. For 'sgd' and 'gd' (ignored by 'adam', as
-        in MLPClassifier): 'invscaling' is ``learning_rate_init / (t + 1) **
-        power_t`` with ``t`` the samples seen; 'adaptive' divides the rate by
-        5 each time the loss (or validation score) stops improving for
-        ``n_iter_no_change`` epochs, and stops training once it is at most
-        1e-6. For 'adam', 'sgd' and 'gd' (not in MLPClassifier): 'cosine'
-        decays the rate of epoch ``e`` as ``learning_rate_init (1 + cos(pi e'
-        / (max_iter - warmup_iter))) / 2``, ``e'`` the epochs after the
-        warm-up, over each ``fit`` (a warm-started one starts a new cycle;
-        ``partial_fit`` calls go on, a cycle being ``max_iter`` calls);
-        'plateau' is 'adaptive''s rule for every solver. See the user guide.
+        Schedule of the step size. 'invscaling' and 'adaptive' are for 'sgd'
+        and 'gd' ('adam' ignores them, as MLPClassifier's does):
+        ``learning_rate_init / (t + 1) ** power_t`` with ``t`` the samples
+        seen; or divided by 5 each time the loss (or validation score) stops
+        improving for ``n_iter_no_change`` epochs, training stopping once it
+        is at most 1e-6. 'cosine' and 'plateau' are for 'adam', 'sgd' and
+        'gd' (not in MLPClassifier): 'cosine' sets the rate of epoch ``e`` to
+        ``learning_rate_init (1 + cos(pi e' / (max_iter - warmup_iter))) /
+        2``, ``e'`` the epochs after the warm-up, over each ``fit`` (a
+        warm-started one starts a new cycle; ``partial_fit`` calls go on, a
+        cycle being ``max_iter`` calls); 'plateau' is the rule of 'adaptive'
+        for every solver. See the user guide.
     learning_rate_init : float, default=1e-3
         Initial step size of 'adam', 'sgd' and 'gd'.
     power_t : float, default=0.5

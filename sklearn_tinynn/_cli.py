@@ -6,7 +6,9 @@ files, IDX directories and the named data sets ``digits``, ``mnist``,
 ``mnist-sample`` and ``fashion-mnist``. Pixels are divided by the largest value
 their format can hold, so that the network sees [0, 1]: 255 for the 8-bit
 MNIST-style formats, 16 for scikit-learn's digits. ``export`` writes a saved
-model as an ONNX file (needs ``pip install "sklearn-tinynn[onnx]"``). Bad
+model as an ONNX file (needs ``pip install "sklearn-tinynn[onnx]"``).
+``lr-find`` runs the learning-rate range test and suggests a
+``--learning-rate-init``. Bad
 arguments, missing files and malformed data end with one line on stderr and
 exit code 2; Ctrl-C with one line and exit code 130, leaving no output file
 behind.
@@ -35,12 +37,14 @@ from sklearn import config_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import classification_report, confusion_matrix
 from sklearn.model_selection import train_test_split
+from sklearn.utils._param_validation import InvalidParameterError
 
 from . import _persistence, _report, datasets
 from ._activations import HIDDEN_ACTIVATIONS
 from ._array_api import move_to
 from ._checkpoints import Checkpoint, latest_checkpoint
 from ._classifier import TwoLayerNNClassifier
+from ._lr_finder import lr_range_test
 from ._network import fit_memory
 from ._progress import TextProgressBar
 
@@ -390,7 +394,7 @@ def train(args):
     inputs = [args.train, args.test, args.validation]
     _check_outputs(inputs, {"--save": args.save}, stream=False)
     if args.report is not None:
-        _check_report_dependencies()
+        _needs_matplotlib("--report")
         _check_report_directory(args.report, args.save)
     data = read_data(args.train, args.label_column, dtype)
     X, y = data.X, data.y
@@ -450,6 +454,53 @@ def _model_to_train(args):
     # The hold-out test split is drawn with the model's random_state.
     args.random_state = model.random_state
     return model, dtype
+
+
+def lr_find(args):
+    """The learning-rate range test on the training data: print its curve and
+    the suggested --learning-rate-init; draw it if asked."""
+    model = build_model(args)
+    _check_outputs([args.train], {"--plot": args.plot}, stream=False)
+    if args.plot is not None:
+        _needs_matplotlib("--plot")
+    dtype = np.float64 if args.float64 else np.float32
+    data = read_data(args.train, args.label_column, dtype)
+    print(f"train: {data.name}, {len(data.y)} images of {data.X.shape[1]} pixels")
+    try:
+        result = lr_range_test(
+            model, data.X, data.y, min_lr=args.min_lr, max_lr=args.max_lr,
+            n_steps=args.n_steps,
+        )  # fmt: skip
+    except InvalidParameterError as exc:  # --min-lr, --max-lr, --n-steps
+        raise UsageError(_name_the_flag(str(exc))) from exc
+    print("learning rate  smoothed loss")
+    every = max(1, len(result.losses) // 20)
+    for rate, loss in zip(result.learning_rates[::every], result.losses[::every]):
+        print(f"{rate:13.3g}  {loss:.4f}")
+    stop = "diverged, stopped" if result.diverged else "ran all steps"
+    print(f"{stop} at {result.learning_rates[-1]:.3g}")
+    print(
+        f"suggested: --learning-rate-init {result.suggestion:.3g} (a tenth of the "
+        f"rate of the lowest loss; the steepest descent is at {result.steepest:.3g})"
+    )
+    if args.plot is not None:
+        _plot_range_test(result, args.plot)
+
+
+def _plot_range_test(result, path):
+    import matplotlib.pyplot as plt
+
+    from .plotting import LearningRateFinderDisplay
+
+    display = LearningRateFinderDisplay(
+        result.learning_rates, result.losses, raw_losses=result.raw_losses,
+        suggestion=result.suggestion,
+    ).plot()  # fmt: skip
+    image = io.BytesIO()
+    display.figure_.savefig(image, format="png")
+    plt.close(display.figure_)
+    _write_output(path, image.getvalue())
+    print(f"plot: {path}")
 
 
 def _test_split(data, args, dtype):
@@ -894,12 +945,12 @@ def _check_report_directory(directory, save):
 # ------------------------------------------------------------------ report
 
 
-def _check_report_dependencies():
+def _needs_matplotlib(flag):
     try:
         import matplotlib  # noqa: F401
     except ImportError as exc:
         raise UsageError(
-            '--report needs matplotlib: pip install "sklearn-tinynn[plot]"'
+            f'{flag} needs matplotlib: pip install "sklearn-tinynn[plot]"'
         ) from exc
 
 
@@ -973,6 +1024,7 @@ def make_parser():
         "auto to detect it (default: a CSV of pixels only, or a label detected)",
     )
     _add_export_parser(commands)
+    _add_lr_find_parser(commands)
     return parser
 
 
@@ -992,6 +1044,25 @@ def _add_export_parser(commands):
         type=_integer,
         help="ONNX opset of the graph (default: the newest skl2onnx supports)",
     )
+
+
+def _add_lr_find_parser(commands):
+    parser = commands.add_parser(
+        "lr-find",
+        help="run the learning-rate range test and suggest --learning-rate-init",
+        description="Trains briefly at learning rates growing from --min-lr to "
+        "--max-lr (lr_range_test) with the model the hyperparameter flags give.",
+    )
+    parser.add_argument("--train", required=True, help="data source")
+    _add_label_column(parser, "--label-column", "--train")
+    parser.add_argument("--preset", choices=sorted(PRESETS), help=_preset_help())
+    parser.add_argument("--float64", action="store_true", help="test in float64")
+    _add_hyperparameters(parser)
+    test = parser.add_argument_group("range test (lr_range_test's parameters)")
+    test.add_argument("--min-lr", type=_number, default=1e-6, help="(default: 1e-6)")
+    test.add_argument("--max-lr", type=_number, default=1.0, help="(default: 1)")
+    test.add_argument("--n-steps", type=_integer, default=100, help="(default: 100)")
+    test.add_argument("--plot", metavar="FILE", help="draw the curve as a PNG")
 
 
 def _add_label_column(parser, flag, source_flag):
@@ -1208,7 +1279,13 @@ def _fraction(text):
     return value
 
 
-_COMMANDS = {"train": train, "evaluate": evaluate, "predict": predict, "export": export}
+_COMMANDS = {
+    "train": train,
+    "evaluate": evaluate,
+    "predict": predict,
+    "export": export,
+    "lr-find": lr_find,
+}
 
 
 def main(argv=None):

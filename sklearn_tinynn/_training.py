@@ -25,6 +25,11 @@ from ._array_api import copies, from_numpy, host_dtype, to_numpy
 from ._optimizers import SGD, Adam, GradientDescent
 
 
+class DivergenceError(ValueError):
+    """The training loss or the weights stopped being finite (a ValueError,
+    told apart by the learning-rate range test, which stops there)."""
+
+
 class TrainingData(NamedTuple):
     """Training arrays: X in the namespace ``xp`` on ``device``; Y and the
     sample weights on the host, or on the device once moved there."""
@@ -596,7 +601,7 @@ class TrainingMixin:
             bool(xp.all(xp.isfinite(p))) for p in self._params
         )
         if not finite:
-            raise ValueError(
+            raise DivergenceError(
                 f"The training loss became {loss} (weights not finite) at iteration "
                 f"{len(self.loss_curve_) + 1}: training diverged. Lower "
                 f"learning_rate_init (now {self.learning_rate_init}) or scale the "

@@ -21,9 +21,11 @@ import numpy as np
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from ._activations import HIDDEN_ACTIVATIONS
+from ._lr_finder import lr_range_test
 
 __all__ = [
     "HiddenUnitsDisplay",
+    "LearningRateFinderDisplay",
     "LossCurveDisplay",
     "MisclassifiedDisplay",
     "hidden_unit_usage",
@@ -451,6 +453,183 @@ def _legend(ax, second_ax, below):
         ncols=min(2, len(handles)),
         frameon=False,
     )
+
+
+class LearningRateFinderDisplay:
+    """The learning-rate range test: loss against learning rate, log scale.
+
+    Draws the smoothed loss of each step of
+    :func:`~sklearn_tinynn.lr_range_test` against its learning rate, on a
+    logarithmic x-axis, the raw losses faintly behind it, and a vertical
+    line at the suggested rate. The y-axis runs from 0 to twice the first
+    smoothed loss (less if no loss is that high): the climb at the largest
+    rates shows, without its spikes flattening the rest of the curve.
+
+    It is recommended to use :meth:`from_estimator` to create a display. All
+    parameters are stored as attributes.
+
+    Parameters
+    ----------
+    learning_rates : array-like of shape (n_steps,)
+        The rate of each step.
+    losses : array-like of shape (n_steps,)
+        The smoothed loss of each step.
+    raw_losses : array-like of shape (n_steps,), default=None
+        The loss of each step before smoothing; None draws none.
+    suggestion : float, default=None
+        The rate to mark; None marks none.
+    name : str, default=None
+        Name of the model, used in the legend.
+
+    Attributes
+    ----------
+    line_ : matplotlib Line2D
+        The smoothed loss.
+    raw_line_ : matplotlib Line2D or None
+        The raw losses, if given.
+    suggestion_line_ : matplotlib Line2D or None
+        The vertical line at ``suggestion``, if given.
+    ax_ : matplotlib Axes
+        The axes drawn on.
+    figure_ : matplotlib Figure
+        The figure holding the axes.
+    result_ : :class:`~sklearn.utils.Bunch`
+        The result of :func:`~sklearn_tinynn.lr_range_test`, when the
+        display was made by :meth:`from_estimator`.
+
+    See Also
+    --------
+    sklearn_tinynn.lr_range_test : The test, and its suggestion.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from sklearn_tinynn.plotting import LearningRateFinderDisplay
+    >>> display = LearningRateFinderDisplay(
+    ...     [1e-3, 1e-2, 1e-1, 1], [2.3, 2.0, 1.1, 3.5], suggestion=1e-2).plot()
+    >>> display.ax_.get_xscale(), display.suggestion_line_.get_label()
+    ('log', 'suggestion: 0.01')
+    >>> plt.close(display.figure_)
+    """
+
+    def __init__(
+        self, learning_rates, losses, *, raw_losses=None, suggestion=None, name=None
+    ):
+        self.learning_rates = learning_rates
+        self.losses = losses
+        self.raw_losses = raw_losses
+        self.suggestion = suggestion
+        self.name = name
+
+    def plot(self, *, ax=None, name=None):
+        """Plot the losses against the learning rates.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; ``None`` makes a new figure.
+        name : str, default=None
+            Name of the model in the legend; ``None`` uses ``self.name``.
+
+        Returns
+        -------
+        display : LearningRateFinderDisplay
+            The display, with the matplotlib objects in its attributes.
+
+        Examples
+        --------
+        >>> import matplotlib.pyplot as plt
+        >>> from sklearn_tinynn.plotting import LearningRateFinderDisplay
+        >>> fig, ax = plt.subplots()
+        >>> display = LearningRateFinderDisplay([1e-3, 1e-1], [2.3, 1.0]).plot(ax=ax)
+        >>> display.ax_ is ax  # the y-axis ends just above the highest loss
+        True
+        >>> round(float(display.ax_.get_ylim()[1]), 3)
+        2.415
+        >>> plt.close(fig)
+        """
+        plt = _pyplot("LearningRateFinderDisplay.plot")
+        if ax is None:
+            _, ax = plt.subplots(layout="constrained")
+        name = self.name if name is None else name
+        prefix = "" if name is None else f"{name}: "
+        rates = np.asarray(self.learning_rates, dtype=float)
+        (self.line_,) = ax.plot(rates, self.losses, label=f"{prefix}smoothed loss")
+        self.raw_line_ = self.suggestion_line_ = None
+        color = self.line_.get_color()
+        if self.raw_losses is not None:
+            (self.raw_line_,) = ax.plot(
+                rates, self.raw_losses, color=color, alpha=0.3, linewidth=1,
+                label=f"{prefix}loss of each step",
+            )  # fmt: skip
+        if self.suggestion is not None:
+            self.suggestion_line_ = ax.axvline(
+                self.suggestion, color=color, linestyle="--",
+                label=f"{prefix}suggestion: {self.suggestion:.3g}",
+            )  # fmt: skip
+        drawn = (
+            [self.losses] if self.raw_losses is None else [self.losses, self.raw_losses]
+        )
+        highest = max(float(np.max(losses)) for losses in drawn)
+        ax.set(
+            xscale="log",
+            xlabel="Learning rate",
+            ylabel="Training loss (minibatch, with the L2 penalty)",
+            ylim=(0, min(highest, 2 * float(self.losses[0])) * 1.05),
+        )
+        ax.legend()
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+    @classmethod
+    def from_estimator(cls, estimator, X, y, *, ax=None, name=None, **test_params):
+        """Run :func:`~sklearn_tinynn.lr_range_test` and plot its result.
+
+        Parameters
+        ----------
+        estimator : TwoLayerNNClassifier
+            The model to test (not fitted nor changed: a clone trains).
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Target labels.
+        ax : matplotlib Axes, default=None
+            Axes to draw on; ``None`` makes a new figure.
+        name : str, default=None
+            Name of the model in the legend.
+        **test_params
+            ``sample_weight``, ``min_lr``, ``max_lr``, ``n_steps``,
+            ``smoothing``, ``diverge`` of :func:`~sklearn_tinynn.lr_range_test`.
+
+        Returns
+        -------
+        display : LearningRateFinderDisplay
+            The display; its ``result_`` holds the test's result.
+
+        Examples
+        --------
+        >>> import matplotlib.pyplot as plt
+        >>> from sklearn.datasets import load_digits
+        >>> from sklearn_tinynn import TwoLayerNNClassifier
+        >>> from sklearn_tinynn.plotting import LearningRateFinderDisplay
+        >>> X, y = load_digits(return_X_y=True)
+        >>> display = LearningRateFinderDisplay.from_estimator(
+        ...     TwoLayerNNClassifier(32, random_state=0), X / 16, y, n_steps=40)
+        >>> display.suggestion == display.result_.suggestion
+        True
+        >>> plt.close(display.figure_)
+        """
+        _pyplot(f"{cls.__name__}.from_estimator")
+        result = lr_range_test(estimator, X, y, **test_params)
+        display = cls(
+            result.learning_rates,
+            result.losses,
+            raw_losses=result.raw_losses,
+            suggestion=result.suggestion,
+            name=name,
+        )
+        display.result_ = result
+        return display.plot(ax=ax)
 
 
 def _label_names(display_labels, y_true, y_pred):

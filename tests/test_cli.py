@@ -275,6 +275,29 @@ def test_dropout_flag_sets_the_dropout_parameter(digits_csv, tmp_path, capsys):
     assert "dropout=0.2 needs a stochastic solver" in err
 
 
+def test_lr_find_prints_the_python_functions_suggestion_and_draws_it(
+    digits_csv, tmp_path, capsys
+):
+    from sklearn_tinynn import lr_range_test
+
+    plot = tmp_path / "lr.png"
+    argv = ["lr-find", "--train", str(digits_csv["train"]), "--hidden", "16"]
+    flags = ["--min-lr", "1e-4", "--max-lr", "10", "--n-steps", "30"]
+    flags += ["--plot", str(plot)]
+    assert main([*argv, *flags]) == 0
+    out = capsys.readouterr().out
+    (suggested,) = re.findall(r"suggested: --learning-rate-init (\S+) ", out)
+    data = read_data(digits_csv["train"])
+    clf = TwoLayerNNClassifier(16, random_state=0)
+    result = lr_range_test(clf, data.X, data.y, min_lr=1e-4, max_lr=10, n_steps=30)
+    assert float(suggested) == float(f"{result.suggestion:.3g}")
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["lr-find", "--train", "digits", "--n-steps", "1"]) == 2
+    stderr = capsys.readouterr().err
+    assert_one_line_error(stderr)
+    assert "argument --n-steps: must be an int in the range [2, inf)" in stderr
+
+
 def test_label_column_last_gives_the_same_model(digits_csv, tmp_path, capsys):
     train = pd.read_csv(digits_csv["train"])
     label_last = write_csv(

@@ -207,6 +207,17 @@ def resumed_fit_is_the_uninterrupted_one(stdout):
     assert int(best) < 20
 
 
+def cosine_ends_lowest_and_the_finder_suggests_a_rate(stdout):
+    (suggestion,) = re.findall(r"suggested learning_rate_init: (\S+)", stdout)
+    assert 1e-3 < float(suggestion) < 0.1
+    loss = numbers(r"([\w +-]+): 40 epochs, final training loss ([\d.]+)", stdout)
+    accuracy = numbers(r"([\w +-]+): 40 epochs, .*test accuracy ([\d.]+)", stdout)
+    # "the cosine schedule ends with the lowest training loss, 'plateau' ...
+    # between the two"; "test accuracies within two points of each other".
+    assert loss["cosine + warm-up"] < loss["plateau"] < loss["constant"]
+    assert max(accuracy.values()) - min(accuracy.values()) < 0.02
+
+
 CLAIMS = {
     "plot_checkpoints.py": resumed_fit_is_the_uninterrupted_one,
     "plot_activations.py": he_starts_faster_and_derivatives_match,
@@ -216,6 +227,7 @@ CLAIMS = {
     "plot_early_stopping.py": early_stopping_keeps_the_best_epoch,
     "plot_grid_search.py": grid_matches_its_heat_map,
     "plot_hidden_units.py": penalty_smooths_the_hidden_units,
+    "plot_lr_schedules.py": cosine_ends_lowest_and_the_finder_suggests_a_rate,
     "plot_notebook_reproduced.py": notebook_page_quotes_the_example,
     "plot_partial_fit_streaming.py": streaming_matches_in_memory,
     "plot_temperature_calibration.py": temperature_scaling_lowers_the_log_loss,

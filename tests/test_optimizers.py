@@ -282,8 +282,10 @@ def test_plateau_for_adam_divides_by_five_then_stops():
     assert "level" not in ignored.state
 
 
-def test_plateau_lowers_the_warmed_up_rate():
-    optimizer = SGD(make_params(), 0.1, lr_schedule="plateau", warmup_iter=4)
+@pytest.mark.parametrize("schedule", ["plateau", "adaptive"])
+def test_plateau_lowers_the_warmed_up_rate(schedule):
+    # 'adaptive' with a warm-up lowers the level that the warm-up scales.
+    optimizer = SGD(make_params(), 0.1, lr_schedule=schedule, warmup_iter=4)
     optimizer.begin(10, restart=True, time_step=0)
     optimizer.iteration_ends(10)  # epoch 1 of the warm-up: 2/4 of the level
     assert optimizer.trigger_stopping() is False

@@ -15,6 +15,7 @@ from sklearn.preprocessing import MinMaxScaler
 from sklearn_tinynn import TwoLayerNNClassifier
 from sklearn_tinynn.plotting import (
     HiddenUnitsDisplay,
+    LearningRateFinderDisplay,
     LossCurveDisplay,
     MisclassifiedDisplay,
     hidden_unit_usage,
@@ -304,6 +305,7 @@ def test_every_display_saves_a_png(early_stopped, digits, tmp_path):
         LossCurveDisplay.from_estimator(early_stopped, show_validation_score=True),
         HiddenUnitsDisplay.from_estimator(early_stopped),
         MisclassifiedDisplay.from_estimator(early_stopped, X, y),
+        LearningRateFinderDisplay([1e-3, 1e-1], [2.3, 1.0], suggestion=1e-2).plot(),
     ]
     for i, display in enumerate(displays):
         display.figure_.savefig(tmp_path / f"{i}.png")
@@ -317,6 +319,8 @@ def test_every_display_saves_a_png(early_stopped, digits, tmp_path):
         lambda clf, X, y: HiddenUnitsDisplay.from_estimator(clf),
         lambda clf, X, y: MisclassifiedDisplay.from_estimator(clf, X, y),
         lambda clf, X, y: LossCurveDisplay([1.0]).plot(),
+        lambda clf, X, y: LearningRateFinderDisplay.from_estimator(clf, X, y),
+        lambda clf, X, y: LearningRateFinderDisplay([1e-3], [1.0]).plot(),
     ],
 )
 def test_without_matplotlib_the_error_says_how_to_install_it(
@@ -535,3 +539,35 @@ def test_sample_loss_of_string_labels_and_unknown_labels():
     loss = sample_loss(clf, X[:3], ["c", "zzz", "a"])
     np.testing.assert_allclose(loss[[0, 2]], -np.log(proba[[0, 2], [2, 0]]))
     assert loss[1] == np.inf
+
+
+# ---------------------------------------------------- LearningRateFinderDisplay
+
+
+def test_learning_rate_finder_draws_the_range_test(digits):
+    X, y = digits
+    clf = TwoLayerNNClassifier(8, random_state=0)
+    display = render(
+        LearningRateFinderDisplay.from_estimator(clf, X, y, n_steps=20, name="tiny")
+    )
+    result = display.result_
+    np.testing.assert_allclose(display.line_.get_xdata(), result.learning_rates)
+    np.testing.assert_allclose(display.line_.get_ydata(), result.losses)
+    np.testing.assert_allclose(display.raw_line_.get_ydata(), result.raw_losses)
+    assert display.suggestion_line_.get_xdata()[0] == result.suggestion
+    assert display.ax_.get_xscale() == "log"
+    labels = [text.get_text() for text in display.ax_.get_legend().get_texts()]
+    assert labels == [
+        "tiny: smoothed loss",
+        "tiny: loss of each step",
+        f"tiny: suggestion: {result.suggestion:.3g}",
+    ]
+    assert not hasattr(clf, "coefs_")
+
+
+def test_learning_rate_finder_from_numbers_on_given_axes():
+    fig, ax = plt.subplots()
+    display = LearningRateFinderDisplay([1e-4, 1e-2, 1.0], [2.0, 1.0, 3.0])
+    display.plot(ax=ax)
+    assert display.ax_ is ax and display.figure_ is fig
+    assert display.raw_line_ is None and display.suggestion_line_ is None
