@@ -68,19 +68,21 @@ PRESETS = {
     },
     # The accurate recipe (docs/practical.rst, "An accurate preset"): one wide
     # hidden layer, regularized by dropout and a small L2 penalty, Adam on
-    # minibatches of 256, early stopping with a patience long enough for the
-    # noisier validation curve that dropout gives; float32, train's default.
+    # minibatches of 256 with a cosine decay over 50 epochs, all of which run
+    # (the patience is the whole cycle), the best epoch on the held-out 10%
+    # kept; float32, train's default.
     "accurate": {
         "hidden_layer_size": 1024,
         "activation": "relu",
         "solver": "adam",
+        "learning_rate": "cosine",
         "learning_rate_init": 1e-3,
         "dropout": 0.5,
         "alpha": 1e-3,
         "batch_size": 256,
         "early_stopping": True,
-        "n_iter_no_change": 20,
-        "max_iter": 200,
+        "n_iter_no_change": 50,
+        "max_iter": 50,
     },
 }
 
