@@ -17,6 +17,7 @@ import sys
 import threading
 from importlib.metadata import entry_points
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from sklearn_tinynn import TwoLayerNNClassifier
-from sklearn_tinynn._cli import PRESETS, _class_names_of, main, read_data, write_report
+from sklearn_tinynn._cli import (
+    PRESETS,
+    _class_names_of,
+    build_model,
+    main,
+    read_data,
+    write_report,
+)
 from sklearn_tinynn.datasets import FASHION_MNIST_CLASSES
 from sklearn_tinynn.datasets import FASHION_MNIST_HOME as FASHION_MNIST_DIR
 
@@ -322,6 +330,25 @@ def test_preset_notebook_then_explicit_options(digits_csv, tmp_path, capsys):
     assert {key: clf.get_params()[key] for key in expected} == expected
     assert expected["hidden_layer_size"] == 10 and expected["learning_rate_init"] == 0.1
     assert clf.n_iter_ == 7 and len(clf.loss_curve_) == 7
+
+
+def test_preset_accurate_builds_its_recipe_and_options_override():
+    args = SimpleNamespace(preset="accurate", random_state=0, dropout=0.1)
+    params = build_model(args).get_params()
+    recipe = {**PRESETS["accurate"], "dropout": 0.1}
+    assert {key: params[key] for key in recipe} == recipe
+    assert params["early_stopping"] and params["random_state"] == 0
+
+
+@pytest.mark.slow
+def test_preset_accurate_reaches_its_accuracy_on_the_mnist_sample(capsys):
+    """docs/practical.rst's figure, 0.942 on the 1,000 test digits after the
+    4,000 (on one BLAS thread; another thread count may move the last digit),
+    short of the 0.955 the preset was aimed at: the page says so."""
+    out = train_in_process(
+        capsys, "--train", "mnist-sample", "--preset", "accurate", "--progress", "none"
+    ).out
+    assert accuracy(out) >= 0.94
 
 
 def test_checkpoint_then_resume_gives_the_uninterrupted_model(
