@@ -1058,7 +1058,9 @@ def _add_lr_find_parser(commands):
     parser.add_argument("--train", required=True, help="data source")
     _add_label_column(parser, "--label-column", "--train")
     parser.add_argument("--preset", choices=sorted(PRESETS), help=_preset_help())
-    parser.add_argument("--float64", action="store_true", help="test in float64")
+    parser.add_argument(
+        "--float64", action="store_true", help="run it in float64 (default: float32)"
+    )
     _add_hyperparameters(parser)
     test = parser.add_argument_group("range test (lr_range_test's parameters)")
     test.add_argument("--min-lr", type=_number, default=1e-6, help="(default: 1e-6)")

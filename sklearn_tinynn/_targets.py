@@ -57,6 +57,17 @@ def _check_finite_labels(name, labels):
         )
 
 
+def _weights_or_none(weights):
+    """None for weights that are all 1 (or None): a weight of 1 for every
+    sample is no weight. The unweighted equations then run, whose means round
+    differently from the weighted ones, so that unit weights give the model
+    (and the validation scores) of no weights bit for bit, in every solver
+    and namespace."""
+    if weights is None or (weights == 1).all():
+        return None
+    return weights
+
+
 def _balanced_weights(y, classes, sample_weight):
     """'balanced' class weights: S / (n_classes * S_c) for each class c.
 
@@ -157,7 +168,8 @@ class TargetsMixin:
             )
         except ValueError as exc:
             raise ValueError(f"sample_weight_val: {exc}") from exc
-        if (weights == 1).all():  # no weight, as for the training samples
+        weights = _weights_or_none(weights)
+        if weights is None:
             return Y_val, None
         total = weights.sum(dtype=np.float64)
         if not 0 < total < np.inf:
@@ -232,11 +244,8 @@ class TargetsMixin:
             if sample_weight is not None:
                 per_sample = per_sample * sample_weight
             sample_weight = per_sample.astype(dtype, copy=False)
-        if sample_weight is None or (sample_weight == 1).all():
-            # A weight of 1 for every sample is no weight: the unweighted
-            # equations then run, whose means round differently from the
-            # weighted ones, so that unit weights give the model of no
-            # weights bit for bit, in every solver and namespace.
+        sample_weight = _weights_or_none(sample_weight)
+        if sample_weight is None:
             return None
         total = sample_weight.sum(dtype=np.float64)
         if not np.isfinite(total):
