@@ -161,6 +161,14 @@ class TwoLayerNNClassifier(
         recorded training loss is that of the dropped network. Not with
         'lbfgs', whose line searches need a deterministic loss. Not in
         MLPClassifier.
+    input_dropout : float, default=0.0
+        Probability ``p0`` in [0, 1) of dropping each input feature during
+        training ('adam', 'sgd' and 'gd'), as ``dropout`` does the hidden
+        units: the network trains on ``X D0``, ``D0 = M0 / (1 - p0)``, with a
+        mask ``M0`` drawn as ``dropout``'s (the same seed, another part of
+        each row's stream, so the two masks are independent). A zero of a
+        sparse X stays zero; dense and sparse X train alike. Predictions use
+        X itself, unchanged. Not with 'lbfgs'. Not in MLPClassifier.
     scoring : str, callable or None, default=None
         The validation score that early stopping maximizes, after each epoch,
         on the held-out part (or on ``X_val``, ``y_val`` given to ``fit``).
@@ -307,6 +315,7 @@ class TwoLayerNNClassifier(
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "init": [StrOptions({"glorot", "he"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "input_dropout": [Interval(Real, 0, 1, closed="left")],
         "scoring": [None, StrOptions({"loss", *get_scorer_names()}), callable],
         "warmup_iter": [_Count(Integral, 0, None, closed="left")],
     }
@@ -340,6 +349,7 @@ class TwoLayerNNClassifier(
         class_weight=None,
         init="glorot",
         dropout=0.0,
+        input_dropout=0.0,
         scoring=None,
         warmup_iter=0,
     ):
@@ -369,6 +379,7 @@ class TwoLayerNNClassifier(
         self.class_weight = class_weight
         self.init = init
         self.dropout = dropout
+        self.input_dropout = input_dropout
         self.scoring = scoring
         self.warmup_iter = warmup_iter
 
@@ -583,13 +594,15 @@ default=None
         if incremental and self.early_stopping:
             # MLPClassifier's error: one batch holds no validation set to stop by.
             raise ValueError("partial_fit does not support early_stopping=True")
-        if self.solver == "lbfgs" and self.dropout > 0:
-            raise ValueError(
-                f"dropout={self.dropout} needs a stochastic solver ('adam', 'sgd' "
-                "or 'gd'): L-BFGS's line searches need a deterministic loss, and "
-                "dropout draws a new one at each step. Set dropout=0.0 or change "
-                "the solver."
-            )
+        for name in ("dropout", "input_dropout"):
+            p = getattr(self, name)
+            if self.solver == "lbfgs" and p > 0:
+                raise ValueError(
+                    f"{name}={p} needs a stochastic solver ('adam', 'sgd' or "
+                    "'gd'): L-BFGS's line searches need a deterministic loss, "
+                    f"and {name} draws a new one at each step. Set {name}=0.0 "
+                    "or change the solver."
+                )
         if (
             self.learning_rate == "cosine"
             and self.solver != "lbfgs"

@@ -117,6 +117,7 @@ _PARAMETERS = (
     "class_weight",
     "init",
     "dropout",
+    "input_dropout",
     "scoring",
     "warmup_iter",
 )
@@ -607,6 +608,7 @@ def _check_memory(model, X, y):
         params["activation"],
         params["early_stopping"],
         params["dropout"],
+        params["input_dropout"],
     )
     if needed > available:
         raise UsageError(
@@ -1198,6 +1200,7 @@ def _add_hyperparameters(parser):
     add("--shuffle", action=argparse.BooleanOptionalAction)
     add("--alpha", type=_number, help="L2 penalty")
     add("--dropout", type=_number, help="probability of dropping a hidden unit")
+    add("--input-dropout", type=_number, help="probability of dropping an input")
     add("--class-weight", choices=["balanced"], help="weigh classes by 1 / frequency")
     add("--tol", type=_number)
     add("--n-iter-no-change", type=_integer)

@@ -19,11 +19,11 @@ The rules, in the names of the network's equations (see ``_network.py``)::
                  parameters; its step count and rates numbers it can go on from;
                  a schedule's position (epoch, horizon, level) all or none
     resume       (a checkpoint taken mid-fit) the keys of RESUME_KEYS, with
-                 early stopping RESUME_EARLY_STOPPING_KEYS, with dropout
-                 RESUME_DROPOUT_KEYS: sound generators, best weights laid
-                 out as the parameters, a 63-bit dropout seed; a solver of
-                 RESUMABLE_SOLVERS with its optimizer state; 1 <= n_iter_ <
-                 max_iter
+                 early stopping RESUME_EARLY_STOPPING_KEYS, with dropout or
+                 input dropout RESUME_DROPOUT_KEYS: sound generators, best
+                 weights laid out as the parameters, a 63-bit dropout seed;
+                 a solver of RESUMABLE_SOLVERS with its optimizer state;
+                 1 <= n_iter_ < max_iter
 """
 
 import itertools
@@ -363,7 +363,8 @@ def check_random_state(value, name):
 # generator after the epoch, the number of training rows, and, with early
 # stopping, the generator as it was before the validation split (to hold out
 # the same rows again) and the best weights so far; with dropout, the seed
-# of the fit's masks (see ``_network.dropout_mask``), drawn once per fit.
+# of the fit's masks (see ``_network.dropout_mask``), drawn once per fit,
+# with dropout or input dropout.
 RESUME_KEYS = frozenset({"random_state", "n_samples"})
 RESUME_EARLY_STOPPING_KEYS = frozenset(
     {"split_random_state", "best_coefs", "best_intercepts"}
@@ -371,16 +372,26 @@ RESUME_EARLY_STOPPING_KEYS = frozenset(
 RESUME_DROPOUT_KEYS = frozenset({"dropout_seed"})
 RESUMABLE_SOLVERS = ("adam", "sgd", "gd")
 # The model's attributes that a resume state is checked against.
-RESUMED_FIT = ("solver", "early_stopping", "dropout", "max_iter", "n_iter_")
+RESUMED_FIT = (
+    "solver",
+    "early_stopping",
+    "dropout",
+    "input_dropout",
+    "max_iter",
+    "n_iter_",
+)
+# The parameters whose masks take the dropout seed (either on: a seed).
+DROPOUTS = ("dropout", "input_dropout")
 
 
 def check_resume_state(resume, params, optimizer_state, fit):
     """Check the resume state of a checkpoint against the model it is in.
 
     ``fit`` holds the model's ``solver``, ``early_stopping``, ``dropout``,
-    ``max_iter`` and ``n_iter_``; ``params`` are its checked ``[W1, b1, W2,
-    b2]``. The generators must be sound, the best weights laid out as
-    ``params`` and the dropout seed an int in [0, 2**63).
+    ``input_dropout`` (0 when absent), ``max_iter`` and ``n_iter_``;
+    ``params`` are its checked ``[W1, b1, W2, b2]``. The generators must be
+    sound, the best weights laid out as ``params`` and the dropout seed an
+    int in [0, 2**63).
 
     Examples
     --------
@@ -412,10 +423,12 @@ def check_resume_state(resume, params, optimizer_state, fit):
 
 def check_resumed_fit(resume, optimizer_state, fit):
     """Check that a fit of the parameters ``fit`` can go on from ``resume``:
-    its solver, early stopping and dropout (on or off) those the state was
-    saved with, its ``n_iter_`` epochs run between 1 and ``max_iter - 1``."""
+    its solver, early stopping and dropout (of either layer, on or off) those
+    the state was saved with, its ``n_iter_`` epochs run between 1 and
+    ``max_iter - 1``."""
     solver, early_stopping = fit["solver"], fit["early_stopping"]
-    dropout = is_real(fit["dropout"]) and fit["dropout"] > 0
+    rates = {name: fit.get(name, 0.0) for name in DROPOUTS}
+    dropout = any(is_real(p) and p > 0 for p in rates.values())
     if solver not in RESUMABLE_SOLVERS:
         raise ValueError(
             f"_resume: a fit of solver={show(solver)} cannot resume; expected one "
@@ -427,8 +440,9 @@ def check_resumed_fit(resume, optimizer_state, fit):
         got = sorted(map(show, resume)) if isinstance(resume, dict) else show(resume)
         raise ValueError(
             f"_resume has the keys {got}; a fit with early_stopping="
-            f"{show(early_stopping)} and dropout={show(fit['dropout'])} needs "
-            f"{sorted(keys)}"
+            f"{show(early_stopping)}, "
+            + ", ".join(f"{name}={show(p)}" for name, p in rates.items())
+            + f" needs {sorted(keys)}"
         )
     n_iter, max_iter = fit["n_iter_"], fit["max_iter"]
     if not (is_int(n_iter) and is_int(max_iter) and 1 <= n_iter < max_iter):

@@ -16,7 +16,9 @@ shape ``(fan_in, fan_out)``. The names follow the equations of the user guide::
 
 With dropout (training only), a ``mask`` D = M / (1 - p), M_ij ~ Bernoulli(1 - p),
 multiplies the hidden layer: A1 D feeds the output layer in place of A1, so
-that dW2 = (A1 D)^T dZ2 and dZ1 = ((dZ2 W2^T) D) * g'(Z1).
+that dW2 = (A1 D)^T dZ2 and dZ1 = ((dZ2 W2^T) D) * g'(Z1). Input dropout
+multiplies X by a mask D0 of its own (see :func:`dropped_inputs`): the
+network then trains on X D0, and dW1 = (X D0)^T dZ1.
 
 ``l_i`` is the cross-entropy of sample ``i`` (softmax outputs) or the sum of its
 binary cross-entropies (logistic outputs), and ``s_i`` its weight (1 when the
@@ -221,9 +223,16 @@ class Workspace:
         uint64 arrays of its random words (``MASK_ROWS`` rows at most) and
         ``A1_train`` the hidden layer
         A1 D; all are None without dropout.
+    input_dropout : bool, default=False
+        Whether to hold the arrays of input dropout (see
+        :func:`dropped_inputs`): ``X_train`` receives a dense minibatch X D0,
+        ``input_mask`` its mask D0 and ``input_draws`` the mask's words; all
+        are None without it.
     """
 
-    def __init__(self, params, batch_size, order="C", dropout=False):
+    def __init__(
+        self, params, batch_size, order="C", dropout=False, input_dropout=False
+    ):
         shapes = [p.shape for p in params]
         self.theta = flatten(params)
         self.params = unflatten(self.theta, shapes)
@@ -244,6 +253,13 @@ class Workspace:
             self.A1_train = np.empty((batch_size, n_hidden), dtype, order=order)
             words = (min(batch_size, MASK_ROWS), n_hidden)
             self.draws = [np.empty(words, np.uint64) for _ in range(2)]
+        self.X_train = self.input_mask = self.input_draws = None
+        if input_dropout:
+            n_features = W1.shape[0]
+            self.X_train = np.empty((batch_size, n_features), dtype)
+            self.input_mask = np.empty((batch_size, n_features), dtype)
+            words = (min(batch_size, MASK_ROWS), n_features)
+            self.input_draws = [np.empty(words, np.uint64) for _ in range(2)]
         self.X = self.Y = None  # sized by the first call to ``minibatch``
 
     def minibatch(self, X, Y, rows):
@@ -304,18 +320,21 @@ def rows_per_step(solver, batch_size, n_samples):
     return min(200 if batch_size == "auto" else int(batch_size), int(n_samples))
 
 
-def training_workspace(params, Y, batch_size, full_batch, dropout=False):
+def training_workspace(
+    params, Y, batch_size, full_batch, dropout=False, input_dropout=False
+):
     """The :class:`Workspace` of a NumPy fit, and the targets Y laid out for it.
 
     X is used as it is (never copied): the hidden layer's layout follows
     :func:`hidden_layout`. A full-batch fit gets a column-major Y, the layout
     of Z2 (see ``forward``), so that A2 - Y and the loss run over contiguous
-    memory. With ``dropout``, the workspace holds the mask's arrays.
+    memory. With ``dropout`` and ``input_dropout``, the workspace holds the
+    arrays of their masks.
     """
     order = hidden_layout(batch_size, params[0].shape[1], params[0].dtype)
     if full_batch:
         Y = np.asfortranarray(Y)
-    return Y, Workspace(params, batch_size, order, dropout)
+    return Y, Workspace(params, batch_size, order, dropout, input_dropout)
 
 
 # splitmix64 (Steele, Lea and Flood, 2014): the finalizer ``_mix`` turns a
@@ -329,6 +348,10 @@ _MIX = ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB), (31, None))
 # of X and of the batch.
 KEY_CHUNK = 2**16
 MASK_ROWS = 256
+# The first unit of the input layer's mask: the hidden units are numbered
+# from 0, the inputs from 2**32, so that the two masks of a row read apart
+# parts of its splitmix64 stream for any number of units below 2**32.
+INPUT_UNITS = 2**32
 
 
 def _mix(z, tmp):
@@ -405,7 +428,9 @@ def _element_terms(values, columns):
     return z
 
 
-def dropout_mask(seed, epoch, keys, n_hidden, p, dtype, out=None, scratch=None):
+def dropout_mask(
+    seed, epoch, keys, n_hidden, p, dtype, out=None, scratch=None, first_unit=0
+):
     """The dropout mask D = M / (1 - p) of rows of ``keys``, M_ij ~ Bernoulli(1 - p).
 
     M_ij = 1 where u_ij >= p (probability 1 - p), 0 otherwise: A1 D keeps
@@ -416,10 +441,12 @@ def dropout_mask(seed, epoch, keys, n_hidden, p, dtype, out=None, scratch=None):
 
         e     = mix(seed + (epoch + 1) GAMMA)     the epoch's word
         r_i   = mix(key_i ^ e)                    the row's word
-        z_ij  = mix(r_i + (j + 1) GAMMA)          the unit's word
+        z_ij  = mix(r_i + (f + j + 1) GAMMA)      the unit's word
 
-    (splitmix64's streams, see ``_mix``), so that a row and its copies get
-    the same mask in an epoch, wherever they are. The mask is the same in
+    (splitmix64's streams, see ``_mix``; f is ``first_unit``, 0 for the
+    hidden layer and ``INPUT_UNITS`` for the inputs' mask, see
+    :func:`dropped_inputs`), so that a row and its copies get the same mask
+    in an epoch, wherever they are. The mask is the same in
     every dtype (``dtype``, the mask's); ``out``, an array ``(len(keys),
     n_hidden)`` of ``dtype``, receives it. The words are computed a block of
     rows at a time into ``scratch``, two uint64 arrays ``(rows, n_hidden)``
@@ -436,17 +463,14 @@ def dropout_mask(seed, epoch, keys, n_hidden, p, dtype, out=None, scratch=None):
            [2., 0., 0., 0.]], dtype=float32)
     """
     n = keys.shape[0]
-    r = keys ^ _stream([seed], [epoch + 1])[0, 0]
-    _mix(r, np.empty_like(r))
+    r = _row_words(seed, epoch, keys)
     if scratch is None:
         shape = (min(n, MASK_ROWS), n_hidden)
         scratch = [np.empty(shape, np.uint64) for _ in range(2)]
     if out is None:
         out = np.empty((n, n_hidden), dtype)
-    steps = _steps(np.arange(1, n_hidden + 1))
-    # u >= p, i.e. z >> 11 >= ceil(p 2**53), i.e. z >= ceil(p 2**53) 2**11:
-    # p 2**53 is exact in float64, so the threshold is too.
-    threshold = math.ceil(p * 2**53) << 11
+    steps = _steps(np.arange(first_unit + 1, first_unit + n_hidden + 1))
+    threshold = _threshold(p)
     chunk = max(1, scratch[0].shape[0])
     for start in range(0, n, chunk):  # the words of ``chunk`` rows at a time
         rows = slice(start, min(start + chunk, n))
@@ -455,6 +479,79 @@ def dropout_mask(seed, epoch, keys, n_hidden, p, dtype, out=None, scratch=None):
         np.greater_equal(_mix(z, tmp), threshold, out=out[rows])
     out *= out.dtype.type(1 / (1 - p))
     return out
+
+
+def _row_words(seed, epoch, keys):
+    """r_i = mix(key_i ^ e) of each row key, e the ``epoch``'s word of the
+    ``seed`` (see :func:`dropout_mask`)."""
+    r = keys ^ _stream([seed], [epoch + 1])[0, 0]
+    return _mix(r, np.empty_like(r))
+
+
+def _threshold(p):
+    """The uint64 word z below which a unit is dropped with probability p.
+
+    u >= p, i.e. z >> 11 >= ceil(p 2**53), i.e. z >= ceil(p 2**53) 2**11:
+    p 2**53 is exact in float64, so the threshold is too.
+    """
+    return math.ceil(p * 2**53) << 11
+
+
+def input_mask(seed, epoch, keys, n_features, p, dtype, out=None, scratch=None):
+    """The input dropout mask D0 of rows of ``keys``: :func:`dropout_mask`
+    over ``n_features`` units numbered from ``INPUT_UNITS``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> keys = row_keys(np.array([[1.0, 2.0, 0.0, 4.0]]))
+    >>> input_mask(7, 0, keys, 4, 0.5, np.float32)
+    array([[2., 2., 0., 0.]], dtype=float32)
+    """
+    return dropout_mask(
+        *(seed, epoch, keys, n_features, p, dtype, out, scratch),
+        first_unit=INPUT_UNITS,
+    )
+
+
+def dropped_inputs(seed, epoch, keys, X, p, out=None, mask=None, scratch=None):
+    """X D0: the minibatch X under the input dropout mask D0 of probability p.
+
+    D0 is :func:`dropout_mask` of the rows' ``keys`` over the ``X.shape[1]``
+    inputs numbered from ``INPUT_UNITS``: another part of each row's stream
+    than its hidden units', so that the two masks are independent. The
+    entries of a CSR ``X`` are those of the dense product at its stored
+    elements (a zero stays zero whether it is dropped or not): the dense and
+    the sparse form of a minibatch train alike. A dense X D0 is written into
+    ``out`` (with the mask into ``mask`` and its words into ``scratch``,
+    see :func:`dropout_mask`) when they are given; a sparse one is a new
+    CSR array.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> X = np.array([[1.0, 2.0, 0.0, 4.0], [1.0, 2.0, 0.0, 4.0]])
+    >>> keys = row_keys(X)
+    >>> dropped_inputs(7, 0, keys, X, 0.5)
+    array([[2., 4., 0., 0.],
+           [2., 4., 0., 0.]])
+    >>> dropped_inputs(7, 0, keys, sp.csr_array(X), 0.5).toarray()
+    array([[2., 4., 0., 0.],
+           [2., 4., 0., 0.]])
+    """
+    if not sp.issparse(X):
+        n, d = X.shape
+        mask = None if mask is None else mask[:n]
+        mask = input_mask(seed, epoch, keys, d, p, X.dtype, mask, scratch)
+        return np.multiply(X, mask, out=None if out is None else out[:n])
+    X = sp.csr_array(X, copy=True)
+    X.sum_duplicates()  # one word per element, as in the dense form
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    z = _row_words(seed, epoch, keys)[rows]
+    z += _steps(X.indices.astype(np.int64) + (INPUT_UNITS + 1))
+    kept = _mix(z, np.empty_like(z)) >= _threshold(p)
+    X.data *= kept.astype(X.dtype) * X.dtype.type(1 / (1 - p))
+    return X
 
 
 def fit_memory(
@@ -469,6 +566,7 @@ def fit_memory(
     activation="relu",
     early_stopping=False,
     dropout=0.0,
+    input_dropout=0.0,
 ):
     """Bytes a NumPy fit holds beyond its dense X: an upper bound of the peak.
 
@@ -497,7 +595,11 @@ def fit_memory(
     at most ``MASK_ROWS`` = 256 rows, and the rows' words) and ``8 n`` for
     the rows' keys; hashing them, before the training
     arrays exist, holds the initial parameters and ``32 c`` (``c``, the
-    elements of a dense X hashed at a time, see :func:`row_keys`).
+    elements of a dense X hashed at a time, see :func:`row_keys`). Input
+    dropout adds ``2 s b d + 16 min(b, 256) d + 16 b`` to a step (the mask,
+    X D0, the mask's words and the rows' words; a sparse X D0 is a copy of
+    the minibatch's elements, counted as a dense one) and the same keys and
+    hashing.
 
     Examples
     --------
@@ -513,10 +615,13 @@ def fit_memory(
     step = s * b * (2 * h + k) + b * h * a + 4 * s * b
     held = s * n * k + 32 * n
     hashing = 0
-    if dropout > 0 and solver != "lbfgs":
-        step += 2 * s * b * h + 16 * min(b, MASK_ROWS) * h + 16 * b
-        held += 8 * n
-        hashing = s * P + 32 * min(n * d, max(KEY_CHUNK, d))
+    if solver != "lbfgs":
+        for p, units in ((dropout, h), (input_dropout, d)):
+            if p > 0:
+                step += 2 * s * b * units + 16 * min(b, MASK_ROWS) * units + 16 * b
+        if dropout > 0 or input_dropout > 0:
+            held += 8 * n
+            hashing = s * P + 32 * min(n * d, max(KEY_CHUNK, d))
     if early_stopping:
         held += s * n * (d + k) + 32 * n + 2 * s * P
     if solver == "lbfgs":

@@ -104,7 +104,7 @@ class TrainingMixin:
             "random_state": copy.deepcopy(self._random_state),
             "n_samples": progress["n_samples"],
         }
-        if self.dropout > 0:
+        if self._drops():
             model._resume["dropout_seed"] = progress["dropout_seed"]
         if self.early_stopping:
             model._resume.update(
@@ -378,13 +378,18 @@ class TrainingMixin:
                 stacklevel=2,
             )
 
+    def _drops(self):
+        """Whether this fit draws dropout masks: of the hidden layer, of the
+        inputs or of both (the two share one seed)."""
+        return self.dropout > 0 or self.input_dropout > 0
+
     def _dropout_seed(self, resume):
         """The seed of this fit's dropout masks (None without dropout, which
         then draws nothing): the seed of the fit that ``resume`` continues,
         or drawn from the fit's random state after the initial weights and
         before the validation split and the shuffles, which depend on the
         number of rows: a weighted fit and its repeated rows draw the same."""
-        if self.dropout == 0:
+        if not self._drops():
             return None
         if resume is not None:
             return resume["dropout_seed"]
@@ -402,7 +407,7 @@ class TrainingMixin:
         namespace is copied to the host for it.
         """
         X, Y, sample_weight, xp, device = data
-        keys = None if self.dropout == 0 else _network.row_keys(to_numpy(X))
+        keys = _network.row_keys(to_numpy(X)) if self._drops() else None
         if xp is np:
             X, Y, workspace = self._make_workspace(X, Y, incremental)
             optimizer = self._make_optimizer(workspace.params, xp, restart)
@@ -436,6 +441,7 @@ class TrainingMixin:
             self._batch_size(X.shape[0]),
             full_batch,
             dropout=self.dropout > 0,
+            input_dropout=self.input_dropout > 0,
         )
         # The optimizer updates the flat vector theta in one operation per
         # equation; coefs_ and intercepts_ are views of it.
@@ -578,8 +584,10 @@ class TrainingMixin:
     def _workspace_step(self, X, Y, workspace, optimizer, keys, index, rows, sw):
         """One NumPy minibatch, gathered into and computed in the workspace."""
         X_batch, Y_batch = workspace.minibatch(X, Y, index)
+        if self.input_dropout > 0:
+            X_batch = self._dropped_inputs(keys, rows, X_batch, workspace)
         mask = None
-        if keys is not None:
+        if self.dropout > 0:
             out = workspace.mask[: X_batch.shape[0]]
             mask = self._dropout_mask(keys, rows, out.dtype, out, workspace.draws)
         loss, _ = _network.loss_and_gradients(
@@ -596,9 +604,18 @@ class TrainingMixin:
         X_batch, Y_batch, sw = (
             _network.take_rows(a, index, xp) for a in (X, Y, sample_weight)
         )
-        # The mask is computed on the host, as NumPy computes it, and moved once.
+        # The masks are computed on the host, as NumPy computes them, and
+        # moved once.
+        if self.input_dropout > 0:
+            D0 = _network.input_mask(
+                *self._mask_of(keys, rows),
+                X_batch.shape[1],
+                self.input_dropout,
+                host_dtype(X_batch, xp),
+            )
+            X_batch = X_batch * from_numpy([D0], xp, device)[0]
         mask = None
-        if keys is not None:
+        if self.dropout > 0:
             mask = self._dropout_mask(keys, rows, host_dtype(X_batch, xp))
         loss, grads = _network.loss_and_gradients(
             *(X_batch, Y_batch, params, *self._network_args(), sw),
@@ -610,18 +627,31 @@ class TrainingMixin:
 
     def _dropout_mask(self, keys, rows, dtype, out=None, scratch=None):
         """The dropout mask of the minibatch ``rows`` (into ``out`` when
-        given), a function of the fit's seed, the epoch (the model's count of
-        epochs before it, going on over warm starts) and the rows' ``keys``."""
+        given), see ``_mask_of``."""
         return _network.dropout_mask(
-            self._fit_progress["dropout_seed"],
-            len(self.loss_curve_),
-            keys[rows],
+            *self._mask_of(keys, rows),
             int(self.hidden_layer_size),
             self.dropout,
             dtype,
             out,
             scratch,
         )
+
+    def _dropped_inputs(self, keys, rows, X_batch, workspace=None):
+        """X D0, the minibatch ``rows`` under its input dropout mask (see
+        ``_network.dropped_inputs``), in the workspace's arrays when given."""
+        arrays = (None,) * 3
+        if workspace is not None:
+            arrays = (workspace.X_train, workspace.input_mask, workspace.input_draws)
+        return _network.dropped_inputs(
+            *self._mask_of(keys, rows), X_batch, self.input_dropout, *arrays
+        )
+
+    def _mask_of(self, keys, rows):
+        """What a mask of the minibatch ``rows`` is a function of: the fit's
+        seed, the epoch (the model's count of epochs before it, going on over
+        warm starts) and the rows' ``keys``."""
+        return self._fit_progress["dropout_seed"], len(self.loss_curve_), keys[rows]
 
     def _append_loss(self, loss, xp=np):
         self._check_finite(loss, xp)

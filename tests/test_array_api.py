@@ -425,14 +425,15 @@ def test_y_of_another_namespace_than_X(device_xp):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("solver", ["adam", "sgd", "gd"])
-def test_dropout_fit_matches_numpy(device_xp, solver, dtype):
+@pytest.mark.parametrize("layer", ["dropout", "input_dropout"])
+def test_dropout_fit_matches_numpy(device_xp, layer, solver, dtype):
     """The masks are drawn on the host: every namespace trains with the same."""
     xp, device = device_xp
     X, y = problem("multiclass")
     params = dict(
         hidden_layer_size=5,
         solver=solver,
-        dropout=0.4,
+        **{layer: 0.4},
         batch_size=16,
         learning_rate_init=0.05,
         max_iter=3,
@@ -440,7 +441,7 @@ def test_dropout_fit_matches_numpy(device_xp, solver, dtype):
     )
     reference, moved = fit_both(params, X, y, xp, device, dtype)
     assert_same_model(moved, reference, dtype)
-    without = TwoLayerNNClassifier(**{**params, "dropout": 0.0}).fit(X.astype(dtype), y)
+    without = TwoLayerNNClassifier(**{**params, layer: 0.0}).fit(X.astype(dtype), y)
     assert not np.allclose(without.coefs_[0], reference.coefs_[0])
 
 

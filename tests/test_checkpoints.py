@@ -87,7 +87,9 @@ def assert_identical(a, b):
         assert a == b or (a != a and b != b), (a, b)
 
 
-@pytest.mark.parametrize("dropout", [0.0, 0.3])
+@pytest.mark.parametrize(
+    "dropout", [{}, {"dropout": 0.3}, {"input_dropout": 0.2, "dropout": 0.3}]
+)
 @pytest.mark.parametrize("early_stopping", [False, True])
 @pytest.mark.parametrize("solver", ["adam", "sgd", "gd"])
 def test_a_resumed_fit_is_the_uninterrupted_fit_bit_for_bit(
@@ -97,7 +99,7 @@ def test_a_resumed_fit_is_the_uninterrupted_fit_bit_for_bit(
     # With dropout, the resumed fit reuses the seed of the masks of the fit
     # it continues (drawn once per fit, before the generator moves on).
     params = dict(solver=solver, early_stopping=early_stopping, shuffle=True)
-    params.update(dropout=dropout)
+    params.update(dropout)
     params.update(tol=0.05, n_iter_no_change=30)
     full = make(**params).fit(*digits)
     resumed = crash_and_resume(make(**params), *digits, tmp_path)
@@ -233,8 +235,12 @@ def test_a_resume_that_is_not_the_same_fit_is_refused(digits, tmp_path):
     path = tmp_path / "epoch_0010.skops"
     cases = [
         ({"solver": "sgd"}, X, "the optimizer state is not one of solver='sgd'"),
-        ({"early_stopping": False}, X, "a fit with early_stopping=False and"),
-        ({"dropout": 0.2}, X, "early_stopping=True and dropout=0.2 needs"),
+        ({"early_stopping": False}, X, "a fit with early_stopping=False,"),
+        (
+            {"dropout": 0.2},
+            X,
+            "early_stopping=True, dropout=0.2, input_dropout=0.0 needs",
+        ),
         ({"max_iter": 10}, X, "n_iter_=10 and max_iter=10"),
         ({}, X[:200], "trained on 300 samples, this one on 200"),
     ]
@@ -310,13 +316,13 @@ def test_the_stand_in_for_old_scikit_learn_saves_the_same_files(
     assert_identical(fitted_state(resumed), fitted_state(full))
 
 
-@pytest.mark.parametrize("dropout", [0.0, 0.3])
+@pytest.mark.parametrize("dropout", [{}, {"dropout": 0.3}, {"input_dropout": 0.2}])
 def test_resume_under_dispatch(device_xp, dropout, digits, tmp_path):
     xp, device = device_xp
     X = xp.asarray(digits[0], device=device)
     y = digits[1]
-    full = make(early_stopping=True, dropout=dropout).fit(X, y)
-    crashing = make(early_stopping=True, dropout=dropout)
+    full = make(early_stopping=True, **dropout).fit(X, y)
+    crashing = make(early_stopping=True, **dropout)
     with pytest.raises(RuntimeError):
         crashing.set_callbacks(Checkpoint(tmp_path), Crash(12)).fit(X, y)
     checkpoint = move_to(load(tmp_path / "epoch_0010.skops"), xp, device)
@@ -360,11 +366,17 @@ HOSTILE = {
     ),
     "a dropout seed without dropout": (
         _resume_edit(dropout_seed=5),
-        r"_resume has the keys \[.*'dropout_seed'.*\]; .* and dropout=0.0 needs",
+        r"_resume has the keys \[.*'dropout_seed'.*\]; .* dropout=0.0, "
+        r"input_dropout=0.0 needs",
+    ),
+    "input dropout without its seed": (
+        lambda m: setattr(m, "input_dropout", 0.2),
+        r"_resume has the keys .*; .* input_dropout=0.2 needs \[.*'dropout_seed'",
     ),
     "dropout without its seed": (
         lambda m: setattr(m, "dropout", 0.2),
-        r"_resume has the keys .*; .* and dropout=0.2 needs \[.*'dropout_seed'",
+        r"_resume has the keys .*; .* dropout=0.2, input_dropout=0.0 needs "
+        r"\[.*'dropout_seed'",
     ),
     "a dropout seed past 63 bits": (
         _dropout_edit(2**63),

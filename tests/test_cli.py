@@ -258,22 +258,29 @@ def test_a_cosine_schedule_with_warmup_trains_saves_and_loads(
     assert "--warmup-iter: must be an int in the range [0" in capsys.readouterr().err
 
 
-def test_dropout_flag_sets_the_dropout_parameter(digits_csv, tmp_path, capsys):
+@pytest.mark.parametrize(
+    "name, value, refused",
+    [("dropout", "0.2", "1"), ("input_dropout", "0.1", "-0.1")],
+)
+def test_dropout_flags_set_their_parameters(
+    name, value, refused, digits_csv, tmp_path, capsys
+):
     from sklearn_tinynn import load
 
+    flag = "--" + name.replace("_", "-")
     model = tmp_path / "model.skops"
     argv = ["--train", digits_csv["train"], "--save", model, *FAST]
-    adam = ["--solver", "adam", "--learning-rate-init", "0.01", "--dropout", "0.2"]
+    adam = ["--solver", "adam", "--learning-rate-init", "0.01", flag, value]
     assert accuracy(train_in_process(capsys, *argv, *adam).out) > 0.8
-    assert load(model).dropout == 0.2
-    assert main(["train", "--train", "digits", "--dropout", "1"]) == 2
-    assert "argument --dropout: must be a float in the range [0.0, 1.0)" in (
+    assert getattr(load(model), name) == float(value)
+    assert main(["train", "--train", "digits", flag, refused]) == 2
+    assert f"argument {flag}: must be a float in the range [0.0, 1.0)" in (
         capsys.readouterr().err
     )
     # FAST's lbfgs refuses dropout: one line naming the parameter.
-    assert main(["train", *map(str, argv), "--dropout", "0.2"]) == 2
+    assert main(["train", *map(str, argv), flag, value]) == 2
     assert_one_line_error(err := capsys.readouterr().err)
-    assert "dropout=0.2 needs a stochastic solver" in err
+    assert f"{name}={value} needs a stochastic solver" in err
 
 
 def test_lr_find_prints_the_python_functions_suggestion_and_draws_it(

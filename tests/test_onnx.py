@@ -139,6 +139,7 @@ def test_a_model_trained_with_dropout_exports_the_whole_network(dtype):
     X, y = make_data(3)
     X = X.astype(dtype)
     assert_same_predictions(fit(X, y, solver="adam", dropout=0.5), X)
+    assert_same_predictions(fit(X, y, solver="adam", input_dropout=0.3), X)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -65,6 +65,7 @@ CONFIGS = {
     "silu float32": ({"activation": "silu"}, "binary", np.float32),
     "leaky_relu": ({"activation": "leaky_relu"}, "multilabel", np.float64),
     "dropout float32": ({"dropout": 0.3}, "multiclass", np.float32),
+    "input dropout": ({"input_dropout": 0.2}, "binary", np.float64),
     "cosine warm-up": (
         {"learning_rate": "cosine", "warmup_iter": 3},
         "multiclass",

@@ -23,6 +23,7 @@ ESTIMATORS = [
     TwoLayerNNClassifier(solver="lbfgs", class_weight="balanced"),
     TwoLayerNNClassifier(learning_rate="cosine", warmup_iter=10),
     TwoLayerNNClassifier(dropout=0.2),
+    TwoLayerNNClassifier(input_dropout=0.2, solver="sgd"),
 ]
 
 

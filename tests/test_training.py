@@ -942,15 +942,19 @@ def test_dropout_outside_zero_one_is_refused(p):
         clf.fit([[0.0], [1.0]], [0, 1])
 
 
+@pytest.mark.parametrize("rates", [(0.5, 0.0), (0.0, 0.2), (0.5, 0.2)])
 @pytest.mark.parametrize("solver", ["adam", "gd"])
-def test_fit_memory_with_dropout_bounds_the_measured_peak(solver):
+def test_fit_memory_with_dropout_bounds_the_measured_peak(solver, rates):
     rng = np.random.RandomState(0)
     X = rng.uniform(size=(3000, 150))
     y = rng.randint(4, size=3000)
-    clf = TwoLayerNNClassifier(60, solver=solver, dropout=0.5, max_iter=2)
+    dropout, input_dropout = rates
+    clf = TwoLayerNNClassifier(
+        60, solver=solver, dropout=dropout, input_dropout=input_dropout, max_iter=2
+    )
     peak = _fit_peak(clf, X, y)
     bound = _network.fit_memory(
-        3000, 150, 60, 4, X.dtype, solver, "auto", True, "relu", False, 0.5
+        *(3000, 150, 60, 4, X.dtype, solver, "auto", True, "relu", False, *rates)
     )
     assert 0.75 * bound <= peak <= bound
 
@@ -969,28 +973,33 @@ def _assert_same_model(a, b, atol=1e-10):
     assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-10)
 
 
-def test_dropout_masks_follow_the_rows_not_their_order():
+@pytest.mark.parametrize("layers", [{}, {"input_dropout": 0.3}])
+def test_dropout_masks_follow_the_rows_not_their_order(layers):
     """A row's mask is a function of its content and the epoch: full-batch
     fits of the rows in another order, and a shuffled and an unshuffled
     batch of all the rows, are the same fit up to the order of the sums."""
     X, y = load_digits(return_X_y=True)
     X, y = X[:200] / 16, y[:200]
     order = np.random.RandomState(1).permutation(len(y))
-    gd = dict(solver="gd", learning_rate_init=0.5)
+    gd = dict(solver="gd", learning_rate_init=0.5, **layers)
     _assert_same_model(_dropout_fit(X, y, **gd), _dropout_fit(X[order], y[order], **gd))
-    adam = dict(batch_size=len(y), learning_rate_init=0.01)
+    adam = dict(batch_size=len(y), learning_rate_init=0.01, **layers)
     _assert_same_model(
         _dropout_fit(X, y, shuffle=True, **adam),
         _dropout_fit(X, y, shuffle=False, **adam),
     )
 
 
+@pytest.mark.parametrize(
+    "layers", [{}, {"input_dropout": 0.3}, {"dropout": 0.0, "input_dropout": 0.3}]
+)
 @pytest.mark.parametrize("solver", ["adam", "gd"])
-def test_dropout_fits_of_dense_and_csr_x_are_the_same(solver):
+def test_dropout_fits_of_dense_and_csr_x_are_the_same(solver, layers):
     X, y = load_digits(return_X_y=True)
     X, y = X[:200] / 16, y[:200]  # about half the pixels are 0
-    dense = _dropout_fit(X, y, solver=solver)
-    _assert_same_model(dense, _dropout_fit(scipy.sparse.csr_array(X), y, solver=solver))
+    dense = _dropout_fit(X, y, solver=solver, **layers)
+    sparse = _dropout_fit(scipy.sparse.csr_array(X), y, solver=solver, **layers)
+    _assert_same_model(dense, sparse)
 
 
 def test_dropout_draws_one_seed_per_fit_and_nothing_without_dropout():

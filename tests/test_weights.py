@@ -130,7 +130,14 @@ def test_unit_weights_are_no_weights_under_array_api_dispatch(device_xp):
 
 
 @pytest.mark.parametrize(
-    "solver, dropout", [("gd", 0.0), ("lbfgs", 0.0), ("gd", 0.3), ("gd", 0.7)]
+    "solver, dropout",
+    [
+        ("gd", {}),
+        ("lbfgs", {}),
+        ("gd", {"dropout": 0.3}),
+        ("gd", {"dropout": 0.7}),
+        ("gd", {"input_dropout": 0.3, "dropout": 0.3}),
+    ],
 )
 @pytest.mark.parametrize("target", ["multiclass", "binary", "multilabel"])
 @pytest.mark.parametrize("alpha", [0.0, 1e-2])
@@ -151,7 +158,7 @@ def test_integer_weights_equal_repeated_rows(solver, dropout, target, alpha):
         alpha=alpha,
         learning_rate_init=0.5,
         random_state=0,
-        dropout=dropout,
+        **dropout,
     )
     weighted = fit(params, X, y, sample_weight=k)
     repeated = fit(params, np.repeat(X, k, axis=0), np.repeat(y, k, axis=0))
