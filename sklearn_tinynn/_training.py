@@ -637,14 +637,13 @@ class TrainingMixin:
             scratch,
         )
 
-    def _dropped_inputs(self, keys, rows, X_batch, workspace=None):
+    def _dropped_inputs(self, keys, rows, X_batch, workspace):
         """X D0, the minibatch ``rows`` under its input dropout mask (see
-        ``_network.dropped_inputs``), in the workspace's arrays when given."""
-        arrays = (None,) * 3
-        if workspace is not None:
-            arrays = (workspace.X_train, workspace.input_mask, workspace.input_draws)
+        ``_network.dropped_inputs``), in the workspace's arrays."""
         return _network.dropped_inputs(
-            *self._mask_of(keys, rows), X_batch, self.input_dropout, *arrays
+            *self._mask_of(keys, rows),
+            *(X_batch, self.input_dropout, workspace.X_train),
+            *(workspace.input_mask, workspace.input_draws),
         )
 
     def _mask_of(self, keys, rows):
