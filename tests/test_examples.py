@@ -100,16 +100,24 @@ def early_stopping_keeps_the_best_epoch(stdout):
 
 def dropout_keeps_the_validation_loss_lower(stdout):
     rows = re.findall(
-        r"dropout=([\d.]+): final training loss ([\d.]+), validation loss lowest "
-        r"([\d.]+) \(epoch \d+\), final ([\d.]+)",
+        r"^dropout=([\d.]+)(?:, input_dropout=([\d.]+))?: final training loss "
+        r"([\d.]+), validation loss lowest ([\d.]+) \(epoch (\d+)\), final ([\d.]+)",
         stdout,
+        re.MULTILINE,
     )
-    (_, train0, low0, end0), (_, train5, low5, end5) = [
-        (p, *map(float, rest)) for p, *rest in rows
+    assert [row[:2] for row in rows] == [("0.0", ""), ("0.5", ""), ("0.5", "0.2")]
+    (train0, low0, at0, end0), (train5, low5, at5, end5), (train2, low2, at2, end2) = [
+        tuple(map(float, row[2:])) for row in rows
     ]
     assert end0 > low0  # without dropout the validation loss rises again
-    assert low5 < low0 and end5 < end0
+    assert low5 < low0 and end5 < end0 and end5 > low5
     assert train5 > train0 and end5 / train5 < end0 / train0
+    # Input dropout besides: the thinned networks' training loss stays above
+    # the whole network's validation loss, which falls for longer, to its
+    # lowest point in the last third, below both others' lowest, and ends lowest.
+    assert train2 > end2
+    assert at2 > max(at0, at5) and at2 > 200  # in the last third of 300 epochs
+    assert low2 < min(low0, low5) and end2 < min(end0, end5)
 
 
 def balanced_weights_help_the_rare_digits(stdout):
