@@ -9,7 +9,8 @@ For each data set (pixels scaled to [0, 1], float32):
   1,000 test digits, the split of ``train --train mnist-sample``;
 
 the accurate preset is fitted exactly as ``train --preset accurate`` builds it
-(``random_state=0``), and its fit time becomes the budget of scikit-learn's
+(``random_state=0``, with the epochs train gives it for the data set's size,
+see ``_cli.preset_epochs``), and its fit time becomes the budget of scikit-learn's
 MLPClassifier: each MLPClassifier configuration below is timed for one epoch,
 then fitted with ``max_iter`` the number of whole epochs that fit in the
 budget (at most 200) and early stopping, so that its fit takes about as long.
@@ -36,7 +37,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from sklearn_tinynn import datasets
-from sklearn_tinynn._cli import PRESETS, build_model
+from sklearn_tinynn._cli import PRESETS, build_model, preset_epochs
 
 DTYPE = np.float32
 # MLPClassifier's configurations: its defaults (with early stopping), and the
@@ -72,9 +73,13 @@ def timed_fit(model, X, y):
     return time.perf_counter() - start
 
 
-def preset_model():
-    """The classifier of ``train --preset accurate`` (random_state 0)."""
-    return build_model(SimpleNamespace(preset="accurate", random_state=0))
+def preset_model(n_samples):
+    """The classifier of ``train --preset accurate`` (random_state 0) for
+    ``n_samples`` training images, with the epochs train gives it."""
+    args = SimpleNamespace(preset="accurate", random_state=0)
+    model = build_model(args)
+    preset_epochs(model, n_samples, args)
+    return model
 
 
 def mlp_within(params, budget, X, y):
@@ -89,7 +94,7 @@ def mlp_within(params, budget, X, y):
 def bench(name):
     X, y, X_test, y_test = load(name)
     rows = []
-    model = preset_model()
+    model = preset_model(len(y))
     budget = timed_fit(model, X, y)
     rows.append((name, "preset accurate", model.score(X_test, y_test), budget, model))
     for label, params in MLP_CONFIGS.items():

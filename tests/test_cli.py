@@ -35,6 +35,7 @@ from sklearn_tinynn._cli import (
     _class_names_of,
     build_model,
     main,
+    preset_epochs,
     read_data,
     write_report,
 )
@@ -348,6 +349,37 @@ def test_preset_accurate_builds_its_recipe_and_options_override():
     assert not params["early_stopping"] and params["random_state"] == 0
 
 
+@pytest.mark.parametrize(
+    "n_samples, flags, epochs, patience",
+    [
+        (60000, {}, 100, 100),  # 235 steps per epoch: 23,500 steps
+        (4000, {}, 313, 313),  # 16 per epoch: 5,008 steps
+        (4000, {"max_iter": 50}, 50, 100),
+        (4000, {"n_iter_no_change": 7}, 313, 7),
+        (4000, {"batch_size": 4000}, 5000, 5000),  # one step per epoch
+        (100000, {}, 100, 100),
+    ],
+)
+def test_preset_accurate_trains_at_least_its_steps(
+    n_samples, flags, epochs, patience, capsys
+):
+    args = SimpleNamespace(preset="accurate", random_state=0, **flags)
+    model = build_model(args)
+    preset_epochs(model, n_samples, args)
+    assert (model.max_iter, model.n_iter_no_change) == (epochs, patience)
+    note = capsys.readouterr().err
+    assert bool(note) == (epochs > PRESETS["accurate"]["max_iter"])
+    if note:
+        assert f"--preset accurate: {epochs} epochs, for its 5000 steps" in note
+    # Another preset, or none, keeps its epochs.
+    for preset in ("notebook", None):
+        args = SimpleNamespace(preset=preset, random_state=0)
+        model = build_model(args)
+        before = model.max_iter
+        preset_epochs(model, 10, args)
+        assert model.max_iter == before
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(
     platform.machine() not in ("x86_64", "AMD64"),
@@ -355,14 +387,14 @@ def test_preset_accurate_builds_its_recipe_and_options_override():
 )
 @pytest.mark.parametrize(
     "options, figure",
-    [([], 0.953), (["--alpha", "1e-2"], 0.957)],
-    ids=["preset", "alpha 1e-2"],
+    [([], 0.956), (["--random-state", "1"], 0.958)],
+    ids=["seed 0", "seed 1"],
 )
 def test_preset_accurate_figures_on_the_mnist_sample(options, figure):
-    """docs/practical.rst's figures on the 1,000 test digits after the 4,000:
-    the preset's, short of the 0.955 aimed at, and its small-data variant's,
-    past it; with the kernels the page names (a fresh process, for them to
-    be chosen at import)."""
+    """docs/practical.rst's figures on the 1,000 test digits after the 4,000,
+    past the 0.955 aimed at, for two seeds: the preset's 313 epochs of 16
+    steps; with the kernels the page names (a fresh process, for them to be
+    chosen at import)."""
     from test_docs import PINNED_KERNELS
 
     argv = ["train", "--train", "mnist-sample", "--preset", "accurate", *options]
