@@ -384,6 +384,19 @@ RESUMED_FIT = (
 DROPOUTS = ("dropout", "input_dropout")
 
 
+def uses_dropout_seed(rates):
+    """Whether a fit of the dropout ``rates`` ({name: rate} of DROPOUTS)
+    draws the dropout seed: the one rule, that either rate is above 0.
+
+    Examples
+    --------
+    >>> from sklearn_tinynn._fitted import uses_dropout_seed
+    >>> uses_dropout_seed({"dropout": 0.0, "input_dropout": 0.2})
+    True
+    """
+    return any(is_real(p) and p > 0 for p in rates.values())
+
+
 def check_resume_state(resume, params, optimizer_state, fit):
     """Check the resume state of a checkpoint against the model it is in.
 
@@ -428,7 +441,7 @@ def check_resumed_fit(resume, optimizer_state, fit):
     ``max_iter - 1``."""
     solver, early_stopping = fit["solver"], fit["early_stopping"]
     rates = {name: fit.get(name, 0.0) for name in DROPOUTS}
-    dropout = any(is_real(p) and p > 0 for p in rates.values())
+    dropout = uses_dropout_seed(rates)
     if solver not in RESUMABLE_SOLVERS:
         raise ValueError(
             f"_resume: a fit of solver={show(solver)} cannot resume; expected one "

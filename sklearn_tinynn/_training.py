@@ -380,8 +380,10 @@ class TrainingMixin:
 
     def _drops(self):
         """Whether this fit draws dropout masks: of the hidden layer, of the
-        inputs or of both (the two share one seed)."""
-        return self.dropout > 0 or self.input_dropout > 0
+        inputs or of both (the two share one seed; see ``_fitted``)."""
+        return _fitted.uses_dropout_seed(
+            {name: getattr(self, name) for name in _fitted.DROPOUTS}
+        )
 
     def _dropout_seed(self, resume):
         """The seed of this fit's dropout masks (None without dropout, which
@@ -584,12 +586,13 @@ class TrainingMixin:
     def _workspace_step(self, X, Y, workspace, optimizer, keys, index, rows, sw):
         """One NumPy minibatch, gathered into and computed in the workspace."""
         X_batch, Y_batch = workspace.minibatch(X, Y, index)
+        of = self._mask_of(keys, rows)
         if self.input_dropout > 0:
-            X_batch = self._dropped_inputs(keys, rows, X_batch, workspace)
+            X_batch = self._dropped_inputs(of, X_batch, workspace)
         mask = None
         if self.dropout > 0:
             out = workspace.mask[: X_batch.shape[0]]
-            mask = self._dropout_mask(keys, rows, out.dtype, out, workspace.draws)
+            mask = self._dropout_mask(of, out.dtype, out, workspace.draws)
         loss, _ = _network.loss_and_gradients(
             *(X_batch, Y_batch, workspace.params, *self._network_args(), sw),
             workspace,
@@ -606,17 +609,13 @@ class TrainingMixin:
         )
         # The masks are computed on the host, as NumPy computes them, and
         # moved once.
+        of, dtype = self._mask_of(keys, rows), host_dtype(X_batch, xp)
         if self.input_dropout > 0:
-            D0 = _network.input_mask(
-                *self._mask_of(keys, rows),
-                X_batch.shape[1],
-                self.input_dropout,
-                host_dtype(X_batch, xp),
-            )
+            D0 = _network.input_mask(*of, X_batch.shape[1], self.input_dropout, dtype)
             X_batch = X_batch * from_numpy([D0], xp, device)[0]
         mask = None
         if self.dropout > 0:
-            mask = self._dropout_mask(keys, rows, host_dtype(X_batch, xp))
+            mask = self._dropout_mask(of, dtype)
         loss, grads = _network.loss_and_gradients(
             *(X_batch, Y_batch, params, *self._network_args(), sw),
             xp=xp,
@@ -625,11 +624,11 @@ class TrainingMixin:
         optimizer.update_params(params, grads)
         return loss
 
-    def _dropout_mask(self, keys, rows, dtype, out=None, scratch=None):
-        """The dropout mask of the minibatch ``rows`` (into ``out`` when
-        given), see ``_mask_of``."""
+    def _dropout_mask(self, of, dtype, out=None, scratch=None):
+        """The dropout mask of a minibatch (into ``out`` when given), ``of``
+        what it is a function of (see ``_mask_of``)."""
         return _network.dropout_mask(
-            *self._mask_of(keys, rows),
+            *of,
             int(self.hidden_layer_size),
             self.dropout,
             dtype,
@@ -637,19 +636,23 @@ class TrainingMixin:
             scratch,
         )
 
-    def _dropped_inputs(self, keys, rows, X_batch, workspace):
-        """X D0, the minibatch ``rows`` under its input dropout mask (see
-        ``_network.dropped_inputs``), in the workspace's arrays."""
+    def _dropped_inputs(self, of, X_batch, workspace):
+        """X D0, the minibatch under its input dropout mask (see
+        ``_network.dropped_inputs``; ``of``, see ``_mask_of``), in the
+        workspace's arrays."""
         return _network.dropped_inputs(
-            *self._mask_of(keys, rows),
+            *of,
             *(X_batch, self.input_dropout, workspace.X_train),
             *(workspace.input_mask, workspace.input_draws),
         )
 
     def _mask_of(self, keys, rows):
-        """What a mask of the minibatch ``rows`` is a function of: the fit's
-        seed, the epoch (the model's count of epochs before it, going on over
-        warm starts) and the rows' ``keys``."""
+        """What the masks of the minibatch ``rows`` are a function of, found
+        once per step: the fit's seed, the epoch (the model's count of epochs
+        before it, going on over warm starts) and the rows' ``keys``; None
+        without dropout (no keys)."""
+        if keys is None:
+            return None
         return self._fit_progress["dropout_seed"], len(self.loss_curve_), keys[rows]
 
     def _append_loss(self, loss, xp=np):
